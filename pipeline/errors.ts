@@ -1,0 +1,106 @@
+// Typed errors of every stage. Two classes drive retry behaviour:
+// - RetryableError: the same input may succeed later (network, timeout, 408/429/5xx).
+// - PermanentError: retrying cannot help (4xx, unparseable, too large, blocked address).
+// Every error carries a stable `code` (documented in README.md) and a message that
+// starts with the stage that raised it, so a log line or a failed job says where and why.
+
+export type Stage =
+  | 'config'
+  | 'http'
+  | 'charset'
+  | 'fetch-feed'
+  | 'parse-feed'
+  | 'fetch-page'
+  | 'extract'
+  | 'language'
+  | 'strip'
+  | 'dedupe'
+  | 'publish'
+  | 'redis';
+
+export type ErrorCode =
+  // network and HTTP (raised by pipeline/http.ts, classified once there)
+  | 'DNS_NOT_FOUND'
+  | 'CONNECT_FAILED'
+  | 'TIMEOUT'
+  | 'HTTP_RETRYABLE_STATUS' // 408, 425, 429, 500, 502, 503, 504 …
+  | 'HTTP_STATUS' // any other non-2xx
+  | 'TOO_LARGE'
+  | 'TOO_MANY_REDIRECTS'
+  | 'BAD_URL'
+  | 'UNSUPPORTED_PROTOCOL'
+  | 'DECOMPRESSION_FAILED'
+  // content
+  | 'UNDECODABLE'
+  | 'FEED_UNPARSEABLE'
+  | 'NOT_A_FEED'
+  | 'PAGE_EMPTY'
+  | 'INVALID_JOB'
+  // infrastructure
+  | 'REDIS_UNAVAILABLE'
+  | 'CONFIG_INVALID';
+
+export interface ErrorDetails {
+  url?: string;
+  status?: number;
+  retryAfterMs?: number;
+  cause?: unknown;
+  [key: string]: unknown;
+}
+
+export class FeedsiftError extends Error {
+  readonly code: ErrorCode;
+  readonly stage: Stage;
+  readonly retryable: boolean;
+  readonly details: ErrorDetails;
+
+  constructor(stage: Stage, code: ErrorCode, message: string, retryable: boolean, details: ErrorDetails = {}) {
+    super(`${stage}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.stage = stage;
+    this.code = code;
+    this.retryable = retryable;
+    this.details = details;
+  }
+
+  /** The shape written into records, logs and failed-job summaries. */
+  toJSON(): { code: ErrorCode; stage: Stage; message: string; retryable: boolean; url?: string; status?: number } {
+    const out: ReturnType<FeedsiftError['toJSON']> = {
+      code: this.code,
+      stage: this.stage,
+      message: this.message,
+      retryable: this.retryable,
+    };
+    if (this.details.url !== undefined) out.url = this.details.url;
+    if (this.details.status !== undefined) out.status = this.details.status;
+    return out;
+  }
+}
+
+/** The same request may succeed later. `retryAfterMs` is honoured when the server said so. */
+export class RetryableError extends FeedsiftError {
+  constructor(stage: Stage, code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(stage, code, message, true, details);
+  }
+  get retryAfterMs(): number | undefined {
+    return this.details.retryAfterMs;
+  }
+}
+
+/** Retrying cannot help; the job fails at once and stays inspectable. */
+export class PermanentError extends FeedsiftError {
+  constructor(stage: Stage, code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(stage, code, message, false, details);
+  }
+}
+
+export function isFeedsiftError(err: unknown): err is FeedsiftError {
+  return err instanceof FeedsiftError;
+}
+
+/** A compact, JSON-safe description of any thrown value. */
+export function describeError(err: unknown): { code: string; message: string; retryable: boolean } {
+  if (isFeedsiftError(err)) return { code: err.code, message: err.message, retryable: err.retryable };
+  if (err instanceof Error) return { code: 'UNEXPECTED', message: err.message, retryable: true };
+  return { code: 'UNEXPECTED', message: String(err), retryable: true };
+}
