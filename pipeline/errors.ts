@@ -35,6 +35,7 @@ export type ErrorCode =
   | 'FEED_UNPARSEABLE'
   | 'NOT_A_FEED'
   | 'PAGE_EMPTY'
+  | 'NOT_HTML' // fetch-page: the response is not an HTML document (content type)
   | 'INVALID_JOB'
   // infrastructure
   | 'REDIS_UNAVAILABLE'
