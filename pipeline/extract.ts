@@ -1,0 +1,447 @@
+// Extract stage: page HTML → article blocks and metadata.
+// One jsdom parse per page: metadata is read from the original document, Readability runs
+// on a clone of it, and Readability's article element is walked directly into blocks
+// (no serialise-and-reparse). Blocks Readability cleaned out of the article's own
+// containers (sub-headings, short paragraphs) are put back; see recoverDroppedBlocks.
+import { Readability } from '@mozilla/readability';
+import { JSDOM, VirtualConsole } from 'jsdom';
+import { PermanentError } from './errors.ts';
+import { normaliseLanguage } from './language.ts';
+import type { Block, ExtractedPage, FeedItem } from './records.ts';
+import { cleanUrl, resolveUrl } from './url.ts';
+import { comparableText, countWords, normaliseText } from './text.ts';
+
+export interface ExtractContext {
+  /** URL the page was fetched from (after redirects); base for relative links. */
+  url: string;
+  /** The feed item that pointed at the page: first source of publishedAt, fallback content. */
+  feedItem?: FeedItem;
+  /** Abort (PermanentError TOO_LARGE) when the page has more elements than this. Default: no limit. */
+  maxElements?: number;
+}
+
+/** Below this many words Readability's result counts as "too little" and the feed's content may replace it. */
+const MIN_PAGE_WORDS = 40;
+
+// Elements whose content is never article text. JSON-LD is read before they go.
+const NEVER_CONTENT = 'script, style, noscript, svg, template, iframe, object, embed, canvas';
+
+// Marks every element of the original so blocks can be traced through Readability's clone.
+const TRACE_ATTR = 'data-fs-i';
+
+export function extractPage(html: string, ctx: ExtractContext): ExtractedPage {
+  let pageUrl: string;
+  try {
+    pageUrl = cleanUrl(ctx.url);
+  } catch (cause) {
+    throw new PermanentError('extract', 'BAD_URL', `not a URL: ${ctx.url}`, { url: ctx.url, cause });
+  }
+  // No runScripts and no resources option: jsdom then neither executes scripts nor loads
+  // anything. A VirtualConsole with no destination swallows CSS and parse noise.
+  const dom = new JSDOM(html, { url: pageUrl, virtualConsole: new VirtualConsole() });
+  try {
+    const doc = dom.window.document;
+    const jsonLd = readJsonLd(doc);
+    for (const el of Array.from(doc.querySelectorAll(NEVER_CONTENT))) el.remove();
+    const meta = readMeta(doc);
+
+    const traced = Array.from(doc.body?.querySelectorAll('*') ?? []);
+    traced.forEach((el, i) => el.setAttribute(TRACE_ATTR, String(i)));
+
+    const clone = doc.cloneNode(true) as Document;
+    let article: ReturnType<Readability<Element>['parse']>;
+    try {
+      article = new Readability<Element>(clone, {
+        serializer: (node) => node as Element,
+        ...(ctx.maxElements !== undefined ? { maxElemsToParse: ctx.maxElements } : {}),
+      }).parse();
+    } catch (cause) {
+      if (cause instanceof Error && /elements found/.test(cause.message)) {
+        throw new PermanentError('extract', 'TOO_LARGE', `page has more than ${ctx.maxElements} elements`, {
+          url: ctx.url,
+          cause,
+        });
+      }
+      throw cause;
+    }
+
+    let blocks: Block[] = [];
+    if (article?.content) {
+      blocks = recoverDroppedBlocks(doc, traced, article.content);
+    }
+    let extractedFrom: ExtractedPage['extractedFrom'] = 'page';
+    const pageWords = countWords(blocks.map((b) => b.text).join(' '));
+    if (pageWords < MIN_PAGE_WORDS) {
+      const feedBlocks = blocksFromFeedItem(doc, ctx.feedItem);
+      if (countWords(feedBlocks.map((b) => b.text).join(' ')) > pageWords) {
+        blocks = feedBlocks;
+        extractedFrom = 'feed';
+      }
+    }
+    if (blocks.length === 0) {
+      throw new PermanentError('extract', 'PAGE_EMPTY', 'no article text in the page nor in the feed item', {
+        url: ctx.url,
+      });
+    }
+
+    const siteName = firstText(meta.get('og:site_name'), jsonLd.siteName, article?.siteName);
+    const page: ExtractedPage = {
+      canonicalUrl: canonicalOf(doc, meta, pageUrl),
+      blocks,
+      extractedFrom,
+    };
+    const title = chooseTitle([meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title], siteName);
+    if (title) page.title = title;
+    const byline = firstText(article?.byline, meta.get('author'), jsonLd.author, ctx.feedItem?.author);
+    if (byline && byline.length <= 200) page.byline = byline;
+    if (siteName) page.siteName = siteName;
+    const publishedAt = firstDate(
+      ctx.feedItem?.publishedAt,
+      meta.get('article:published_time'),
+      jsonLd.datePublished,
+      doc.querySelector('[itemprop="datePublished"]')?.getAttribute('content') ??
+        doc.querySelector('[itemprop="datePublished"]')?.getAttribute('datetime'),
+      doc.querySelector('time[datetime]')?.getAttribute('datetime'),
+      ...DATE_META.map((name) => meta.get(name)),
+      article?.publishedTime,
+    );
+    if (publishedAt) page.publishedAt = publishedAt;
+    const lang = doc.documentElement.getAttribute('lang') ?? doc.documentElement.getAttribute('xml:lang');
+    if (lang) {
+      const htmlLang = normaliseLanguage(lang);
+      if (htmlLang !== 'und') page.htmlLang = htmlLang;
+    }
+    const leadImage = resolveUrl(meta.get('og:image') ?? meta.get('twitter:image'), pageUrl);
+    if (leadImage) page.leadImage = leadImage;
+    return page;
+  } finally {
+    dom.window.close();
+  }
+}
+
+// ---------------------------------------------------------------- metadata
+
+const DATE_META = [
+  'og:published_time',
+  'datepublished',
+  'pubdate',
+  'publishdate',
+  'publish-date',
+  'date',
+  'dc.date',
+  'dc.date.issued',
+  'dcterms.created',
+  'dcterms.date',
+  'sailthru.date',
+  'parsely-pub-date',
+  'article.published',
+];
+
+/** `<meta property|name|itemprop=… content=…>`, keys lower-cased, first occurrence wins. */
+function readMeta(doc: Document): Map<string, string> {
+  const meta = new Map<string, string>();
+  for (const el of Array.from(doc.querySelectorAll('meta[content]'))) {
+    const content = el.getAttribute('content')?.trim();
+    if (!content) continue;
+    for (const attr of ['property', 'name', 'itemprop']) {
+      const key = el.getAttribute(attr)?.trim().toLowerCase();
+      if (key && !meta.has(key)) meta.set(key, content);
+    }
+  }
+  return meta;
+}
+
+interface JsonLdFacts {
+  headline?: string;
+  datePublished?: string;
+  author?: string;
+  siteName?: string;
+}
+
+const ARTICLE_TYPES = /^(?:\w*Article|BlogPosting|Report|LiveBlogPosting|WebPage)$/;
+
+function readJsonLd(doc: Document): JsonLdFacts {
+  const facts: JsonLdFacts = {};
+  const nodes: Array<Record<string, unknown>> = [];
+  const collect = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === 'object') {
+      const obj = value as Record<string, unknown>;
+      nodes.push(obj);
+      if (obj['@graph']) collect(obj['@graph']);
+    }
+  };
+  for (const script of Array.from(doc.querySelectorAll('script[type="application/ld+json"]'))) {
+    try {
+      collect(JSON.parse(script.textContent ?? ''));
+    } catch {
+      // broken JSON-LD is common; the meta tags may still say what we need
+    }
+  }
+  const typesOf = (n: Record<string, unknown>): string[] => [n['@type']].flat().filter((t): t is string => typeof t === 'string');
+  // Articles first, then generic web pages, so a NewsArticle's fields beat its WebPage's.
+  const articles = nodes
+    .filter((n) => typesOf(n).some((t) => ARTICLE_TYPES.test(t)))
+    .sort((a, b) => Number(typesOf(a).includes('WebPage')) - Number(typesOf(b).includes('WebPage')));
+  for (const n of articles) {
+    facts.headline ??= stringOf(n['headline']);
+    facts.datePublished ??= stringOf(n['datePublished']);
+    facts.author ??= nameOf(n['author']);
+    facts.siteName ??= nameOf(n['publisher']);
+  }
+  if (!facts.siteName) {
+    const site = nodes.find((n) => typesOf(n).some((t) => t === 'WebSite' || t === 'NewsMediaOrganization'));
+    if (site) facts.siteName = nameOf(site);
+  }
+  return facts;
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() ? normaliseText(value) : undefined;
+}
+
+function nameOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return stringOf(value);
+  if (Array.isArray(value)) {
+    const names = value.map(nameOf).filter((n): n is string => !!n);
+    return names.length ? names.join(', ') : undefined;
+  }
+  if (value && typeof value === 'object') return stringOf((value as Record<string, unknown>)['name']);
+  return undefined;
+}
+
+function firstText(...values: Array<string | null | undefined>): string | undefined {
+  for (const v of values) {
+    const t = v ? normaliseText(v) : '';
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function firstDate(...values: Array<string | null | undefined>): string | undefined {
+  for (const v of values) {
+    if (!v?.trim()) continue;
+    const ms = Date.parse(v.trim());
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
+  return undefined;
+}
+
+function canonicalOf(doc: Document, meta: Map<string, string>, pageUrl: string): string {
+  const candidates = [doc.querySelector('link[rel~="canonical" i][href]')?.getAttribute('href'), meta.get('og:url')];
+  for (const href of candidates) {
+    const abs = resolveUrl(href, pageUrl);
+    if (abs) return cleanUrl(abs);
+  }
+  return pageUrl;
+}
+
+/**
+ * The shortest sensible title among the candidates, after removing a " | Site" style
+ * suffix (or "Site: " prefix) when the site name is known. "Sensible" means at least two
+ * words, or four characters of a script written without spaces.
+ */
+export function chooseTitle(candidates: Array<string | null | undefined>, siteName?: string): string | undefined {
+  const cleaned: string[] = [];
+  for (const raw of candidates) {
+    if (!raw) continue;
+    let t = normaliseText(raw);
+    if (siteName) t = stripSiteName(t, siteName);
+    if (t && (!siteName || comparableText(t) !== comparableText(siteName))) cleaned.push(t);
+  }
+  const sensible = cleaned.filter((t) => t.split(' ').length >= 2 || (t.length >= 4 && /[^\p{Script=Latin}\s]/u.test(t)));
+  const pool = sensible.length ? sensible : cleaned;
+  let best: string | undefined;
+  for (const t of pool) if (best === undefined || t.length < best.length) best = t;
+  return best;
+}
+
+function stripSiteName(title: string, siteName: string): string {
+  const site = siteName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const sep = '\\s*[|\\-–—:·•»/]\\s*';
+  return title
+    .replace(new RegExp(`${sep}${site}\\s*$`, 'i'), '')
+    .replace(new RegExp(`^${site}${sep}`, 'i'), '')
+    .trim();
+}
+
+// ---------------------------------------------------------------- blocks
+
+const HEADING_TAGS = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+// Elements that start a new block; anything else is inline and joins the current run.
+const BLOCK_TAGS = new Set([
+  ...HEADING_TAGS,
+  'p', 'li', 'blockquote', 'pre', 'dt', 'dd', 'figcaption', 'caption',
+  'div', 'section', 'article', 'main', 'header', 'footer', 'aside', 'nav', 'figure',
+  'ul', 'ol', 'dl', 'table', 'thead', 'tbody', 'tfoot', 'tr', 'td', 'th',
+  'form', 'fieldset', 'details', 'summary', 'hgroup', 'address', 'center', 'hr', 'body', 'html',
+]);
+
+function kindFor(tag: string, inherited: Block['kind']): Block['kind'] {
+  if (HEADING_TAGS.has(tag)) return 'heading';
+  if (tag === 'li') return 'list-item';
+  if (tag === 'blockquote') return 'quote';
+  if (tag === 'pre') return 'preformatted';
+  if (tag === 'figcaption' || tag === 'caption') return 'other';
+  return inherited;
+}
+
+/** A block as collected, with the traced original element it came from (for recovery). */
+interface TracedBlock extends Block {
+  /** Trace index of the element that holds the block's text, or -1 when unknown. */
+  origin: number;
+}
+
+/** Walks an element into blocks in document order; inline runs in a container become paragraphs. */
+class BlockCollector {
+  readonly blocks: TracedBlock[] = [];
+  private parts: string[] = [];
+  private linkChars = 0;
+
+  collect(root: Element): TracedBlock[] {
+    this.walk(root, 'paragraph', false);
+    this.flush('paragraph', traceOf(root));
+    return this.blocks;
+  }
+
+  private walk(node: Node, kind: Block['kind'], inLink: boolean): void {
+    for (let child = node.firstChild; child; child = child.nextSibling) {
+      if (child.nodeType === 3) {
+        const text = child.nodeValue ?? '';
+        this.parts.push(text);
+        if (inLink) this.linkChars += text.replace(/\s+/g, '').length;
+        continue;
+      }
+      if (child.nodeType !== 1) continue;
+      const el = child as Element;
+      const tag = el.localName;
+      if (tag === 'br') {
+        this.parts.push(' ');
+      } else if (BLOCK_TAGS.has(tag)) {
+        this.flush(kind, traceOf(node as Element));
+        const childKind = kindFor(tag, kind);
+        this.walk(el, childKind, inLink);
+        this.flush(childKind, traceOf(el));
+      } else {
+        this.walk(el, kind, inLink || tag === 'a');
+      }
+    }
+  }
+
+  private flush(kind: Block['kind'], origin: number): void {
+    const text = normaliseText(this.parts.join(''));
+    if (text) {
+      const chars = text.replace(/\s+/g, '').length;
+      this.blocks.push({ kind, text, linkDensity: chars ? Math.min(1, this.linkChars / chars) : 0, origin });
+    }
+    this.parts = [];
+    this.linkChars = 0;
+  }
+}
+
+function traceOf(el: Element | null | undefined): number {
+  const v = el?.getAttribute?.(TRACE_ATTR);
+  return v == null ? -1 : Number(v);
+}
+
+/** Blocks of an element (exported for tests and for callers holding a DOM element). */
+export function blocksOfElement(el: Element): Block[] {
+  return new BlockCollector().collect(el).map(stripOrigin);
+}
+
+function stripOrigin(b: TracedBlock): Block {
+  return { kind: b.kind, text: b.text, linkDensity: b.linkDensity };
+}
+
+function blocksFromFeedItem(doc: Document, item: FeedItem | undefined): Block[] {
+  if (!item) return [];
+  if (item.contentHtml) {
+    // Parsed into an inert <template>'s content in the page's own document: no second jsdom.
+    const holder = doc.createElement('template');
+    holder.innerHTML = item.contentHtml;
+    const root = doc.createElement('div');
+    root.append(holder.content);
+    for (const el of Array.from(root.querySelectorAll(NEVER_CONTENT))) el.remove();
+    const blocks = blocksOfElement(root);
+    if (blocks.length) return blocks;
+  }
+  if (item.summary) {
+    return item.summary
+      .split(/\n\s*\n/)
+      .map(normaliseText)
+      .filter(Boolean)
+      .map((text) => ({ kind: 'paragraph' as const, text, linkDensity: 0 }));
+  }
+  return [];
+}
+
+// ---------------------------------------------------------------- recovery
+
+// Class/id words of elements whose short text is page furniture, not article text.
+const FURNITURE = /share|social|related|comment|promo|advert|\bads?\b|sponsor|newsletter|subscribe|caption|credit|byline|author|meta|tags?\b|breadcrumb|nav|menu|footer|sidebar|widget|popular|recommend|toolbar|signup|cookie/i;
+
+/**
+ * Readability removes some short blocks from inside the article containers it keeps
+ * (h1/h2 with a negative class weight, small divs scored as clutter). Walk the original
+ * document and put back, at their original place, sub-headings and plain paragraphs that
+ * sat inside a container Readability kept, between the first and the last block it kept,
+ * unless they look like page furniture. Widgets after the article are the strip stage's job.
+ */
+function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Element): Block[] {
+  const extracted = new BlockCollector().collect(articleEl);
+  const keptElements = new Set<number>();
+  for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) keptElements.add(traceOf(el));
+  if (!doc.body || keptElements.size === 0) return extracted.map(stripOrigin);
+
+  const original = new BlockCollector().collect(doc.body);
+  const extractedTexts = new Set(extracted.map((b) => b.text));
+  const matched = original.map((b) => extractedTexts.has(b.text));
+  const first = matched.indexOf(true);
+  const last = matched.lastIndexOf(true);
+  if (first < 0) return extracted.map(stripOrigin);
+
+  const recovered = new Map<string, TracedBlock[]>(); // inserted before the extracted block with this text
+  let pending: TracedBlock[] = [];
+  for (let i = first; i <= last; i++) {
+    const block = original[i]!;
+    if (matched[i]) {
+      if (pending.length) {
+        const list = recovered.get(block.text) ?? [];
+        list.push(...pending);
+        recovered.set(block.text, list);
+        pending = [];
+      }
+      continue;
+    }
+    if (isRecoverable(doc, traced, block, keptElements)) pending.push(block);
+  }
+  if (!recovered.size) return extracted.map(stripOrigin);
+  const out: Block[] = [];
+  for (const b of extracted) {
+    const before = recovered.get(b.text);
+    if (before) {
+      out.push(...before.map(stripOrigin));
+      recovered.delete(b.text);
+    }
+    out.push(stripOrigin(b));
+  }
+  return out;
+}
+
+function isRecoverable(doc: Document, traced: Element[], block: TracedBlock, keptElements: Set<number>): boolean {
+  if (block.origin < 0 || block.linkDensity > 0.3) return false;
+  const el = traced[block.origin];
+  if (!el) return false;
+  if (block.kind === 'heading') {
+    if (block.text.split(' ').length > 20) return false;
+  } else if (block.kind !== 'paragraph') {
+    return false;
+  }
+  // Must sit inside a container Readability kept, with no furniture-like wrapper in between.
+  for (let cur: Element | null = el; cur && cur !== doc.body; cur = cur.parentElement) {
+    if (cur !== el && keptElements.has(traceOf(cur))) return true;
+    const hint = `${cur.getAttribute('class') ?? ''} ${cur.id ?? ''}`;
+    if (FURNITURE.test(hint) || /^(nav|aside|footer|form|figure|button|label)$/.test(cur.localName)) return false;
+  }
+  return false;
+}
