@@ -15,8 +15,8 @@ import { displayHost, sha256Hex } from './url.ts';
 // ---------------------------------------------------------------- thresholds
 
 /**
- * Decision thresholds. Calibrated with scripts/eval-dedupe.ts (figures in its header and in
- * the dedupe report): see the comments on each value.
+ * Decision thresholds, calibrated with scripts/eval-dedupe.ts; the figures behind each value
+ * are in its comment.
  */
 export const THRESHOLDS = Object.freeze({
   /** Estimated 5-shingle Jaccard at or above which two texts are near copies (same text, edits). */
