@@ -16,7 +16,8 @@ export type Stage =
   | 'strip'
   | 'dedupe'
   | 'publish'
-  | 'redis';
+  | 'redis'
+  | 'worker';
 
 export type ErrorCode =
   // network and HTTP (raised by pipeline/http.ts, classified once there)

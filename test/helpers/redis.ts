@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
+import { deleteKeys } from '../../workers/cleanup.ts';
 
 export function testRedisUrl(): string {
   return inject('redisUrl');
@@ -18,10 +19,5 @@ export function newRedis(): Redis {
 
 /** Delete every key under a prefix (after a test). */
 export async function deletePrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
+  await deleteKeys(redis, `${prefix}*`);
 }

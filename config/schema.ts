@@ -1,0 +1,99 @@
+// The one schema of feedsift's configuration: environment variables for the process,
+// config/feeds.yaml for the feeds. Every option is documented here with its default, and
+// the README's configuration table is checked against this file by a test.
+import { z } from 'zod';
+
+/** "90", "90s", "15m", "2h", "1d" → seconds. */
+export function parseDuration(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 's').toLowerCase();
+  const factor = unit === 'ms' ? 0.001 : unit === 's' ? 1 : unit === 'm' ? 60 : unit === 'h' ? 3600 : 86_400;
+  return n * factor;
+}
+
+const duration = (min: number, max: number) =>
+  z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const seconds = parseDuration(v);
+    if (seconds === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration (use e.g. 300, "90s", "15m", "2h")` });
+      return z.NEVER;
+    }
+    if (seconds < min || seconds > max) {
+      ctx.addIssue({ code: 'custom', message: `${seconds}s is outside ${min}s–${max}s` });
+      return z.NEVER;
+    }
+    return seconds;
+  });
+
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL');
+
+const languageTag = z
+  .string()
+  .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 language tag such as "en" or "pt-BR"');
+
+/** One feed in config/feeds.yaml. */
+export const feedEntrySchema = z.strictObject({
+  /** The feed's URL (RSS, Atom, RDF or JSON Feed). Required. */
+  url: httpUrl,
+  /** Display name of the outlet; default: the feed's own title, else its host. */
+  name: z.string().min(1).optional(),
+  /** Stable id used in job ids and Redis keys; default: derived from the URL. */
+  id: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, "_", "." and "-" only (max 64)').optional(),
+  /** How often to poll; default: `defaults.pollInterval`. */
+  pollInterval: duration(30, 7 * 86_400).optional(),
+  /** Language the operator expects (a prior for detection, not a filter); default: none. */
+  language: languageTag.optional(),
+});
+
+export const feedsFileSchema = z.strictObject({
+  defaults: z
+    .strictObject({
+      /** Poll interval for feeds that set none. Default 15m. */
+      pollInterval: duration(30, 7 * 86_400).default(900),
+    })
+    .default({ pollInterval: 900 }),
+  /** OPML files (paths relative to the feeds file) whose feeds are added to `feeds`. */
+  import: z.array(z.string().min(1)).default([]),
+  feeds: z.array(feedEntrySchema).default([]),
+});
+export type FeedsFile = z.infer<typeof feedsFileSchema>;
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Environment variables. Each entry: [variable, schema with default, description].
+ * Nothing outside config/ reads process.env.
+ */
+export const envOptions = {
+  REDIS_URL: [z.string().url().optional(), 'Redis to use. Unset: start a private redis-server from PATH (the embedded default).'],
+  FEEDSIFT_FEEDS_FILE: [z.string().default('config/feeds.yaml'), 'The feeds file.'],
+  FEEDSIFT_PREFIX: [z.string().regex(/^[A-Za-z0-9_{}-]{1,64}$/).default('feedsift'), 'Prefix of every Redis key and BullMQ queue.'],
+  FEEDSIFT_DATA_DIR: [z.string().default('.feedsift'), 'Local folder for the embedded Redis data.'],
+  FEEDSIFT_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), 'pino log level (logs go to stderr).'],
+  FEEDSIFT_POLL_CONCURRENCY: [int(1, 256).default(4), 'Feed polls one worker process runs at once.'],
+  FEEDSIFT_ARTICLE_CONCURRENCY: [int(1, 256).default(4), 'Article jobs (fetch, extract, language, strip) one worker process runs at once.'],
+  FEEDSIFT_JOB_ATTEMPTS: [int(1, 50).default(4), 'Attempts for a job failing with a retryable error (permanent errors fail at once).'],
+  FEEDSIFT_BACKOFF_MS: [int(0, 3_600_000).default(2000), 'First retry delay; doubles each attempt (a Retry-After from the server wins).'],
+  FEEDSIFT_HTTP_CONNECT_TIMEOUT_MS: [int(100, 300_000).default(10_000), 'TCP/TLS connect timeout.'],
+  FEEDSIFT_HTTP_HEADERS_TIMEOUT_MS: [int(100, 300_000).default(15_000), 'Time allowed until response headers.'],
+  FEEDSIFT_HTTP_BODY_TIMEOUT_MS: [int(100, 600_000).default(30_000), 'Time allowed for the whole body.'],
+  FEEDSIFT_HTTP_MAX_BYTES: [int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024), 'Largest response body accepted (after decompression).'],
+  FEEDSIFT_HTTP_MAX_REDIRECTS: [int(0, 20).default(5), 'Redirects followed per request.'],
+  FEEDSIFT_USER_AGENT: [z.string().min(1).default('feedsift/0.1 (+https://github.com/feedsift/feedsift)'), 'User-Agent sent with every request.'],
+  FEEDSIFT_MAX_ITEMS_PER_FEED: [int(1, 10_000).default(200), 'Items taken from one poll of one feed (newest first as the feed lists them).'],
+  FEEDSIFT_MIN_WORDS: [int(0, 10_000).default(25), 'Articles with fewer words after cleaning are dropped as too-short (counted, not published).'],
+  FEEDSIFT_DEDUPE_WINDOW_HOURS: [int(1, 24 * 90).default(72), 'Two articles further apart than this are never the same story.'],
+  FEEDSIFT_KEEP_COMPLETED: [int(0, 1_000_000).default(1000), 'Completed jobs kept per internal queue for inspection.'],
+} as const;
+
+export type EnvKey = keyof typeof envOptions;

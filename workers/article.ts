@@ -1,0 +1,35 @@
+// Adapter of the `article` queue: fetch + extract + language + strip, then hand the clean
+// text (never the HTML) to the dedupe queue under a deterministic id.
+import type { Job } from 'bullmq';
+import { describeError } from '../pipeline/errors.ts';
+import { isDrop, processArticle } from '../pipeline/article.ts';
+import { adapt, isFinalAttempt } from './adapter.ts';
+import { internalJobOptions, type WorkerContext } from './context.ts';
+import { articleJobSchema, parseJob, QUEUES, type DedupeJob } from './jobs.ts';
+import { countOutcome } from './stats.ts';
+
+export function articleProcessor(ctx: WorkerContext) {
+  const { prefix } = ctx.settings;
+  return adapt(async (job: Job): Promise<{ outcome: string; articleId?: string }> => {
+    const { feed, item, runId } = parseJob(articleJobSchema, job.data, QUEUES.article);
+    let result;
+    try {
+      result = await processArticle(item, feed, { http: ctx.settings.http, minWords: ctx.settings.minWords, now: ctx.now });
+    } catch (err) {
+      const { code, message } = describeError(err);
+      if (isFinalAttempt(job, err)) await countOutcome(ctx.redis, prefix, runId, 'articles.failed');
+      ctx.log.warn({ url: item.link, feedId: feed.id, code, attempt: job.attemptsMade + 1 }, message);
+      throw err;
+    }
+    if (isDrop(result)) {
+      await countOutcome(ctx.redis, prefix, runId, 'articles.dropped.too-short');
+      ctx.log.info({ url: item.link, reason: result.reason }, result.detail);
+      return { outcome: `dropped:${result.reason}` };
+    }
+    const data: DedupeJob = { article: result, ...(runId ? { runId } : {}) };
+    await ctx.queues.dedupe.add('dedupe', data, { ...internalJobOptions(ctx.settings), jobId: `dd-${result.id}` });
+    await countOutcome(ctx.redis, prefix, runId, 'articles.processed');
+    ctx.log.info({ url: item.link, articleId: result.id, language: result.language, words: result.wordCount, removed: result.removed.length }, 'article processed');
+    return { outcome: 'processed', articleId: result.id };
+  });
+}

@@ -1,0 +1,81 @@
+// feedsift's command line. Output meant for programs (JSON Lines) goes to stdout,
+// logs and progress to stderr.
+import { Command, Option } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { ALL_ROLES, type Role } from '../runtime.ts';
+import { runDemo } from './demo.ts';
+import { runExtract } from './extract.ts';
+import { loadOrExit, loggerFor, runOnceWithRedis, startForever, summaryLines } from './run.ts';
+import { runTail } from './tail.ts';
+
+function parseRoles(value: string): Role[] {
+  const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+  for (const r of roles) if (!(ALL_ROLES as readonly string[]).includes(r)) throw new Error(`unknown role "${r}" (roles: ${ALL_ROLES.join(', ')})`);
+  return roles as Role[];
+}
+
+export function buildCli(): Command {
+  const program = new Command('feedsift')
+    .description('Multilingual news-feed ingestion: feeds in, clean deduplicated stories out (BullMQ + Redis).')
+    .showHelpAfterError()
+    .addHelpText('after', '\nConfiguration: environment variables (see README.md › Configuration) and the feeds file (FEEDSIFT_FEEDS_FILE, default config/feeds.yaml).\nRedis: REDIS_URL if set, else a private redis-server started from PATH.');
+
+  program
+    .command('demo')
+    .description('Run the whole pipeline once on the bundled fixture outlets (served on loopback) and summarise.')
+    .option('--out <file>', 'write every published record (stories and duplicate notices) as JSON Lines')
+    .option('--keep', 'keep the run\'s keys in Redis (default: removed at the end)', false)
+    .option('--timeout <seconds>', 'give up if the queues have not drained by then', '300')
+    .action(async (o: { out?: string; keep: boolean; timeout: string }) => {
+      const code = await runDemo({ out: o.out, keep: o.keep, timeoutMs: Number(o.timeout) * 1000 });
+      process.exitCode = code;
+    });
+
+  program
+    .command('start')
+    .description('Run job schedulers (one per feed) and workers until SIGTERM/SIGINT; in-flight jobs finish first.')
+    .addOption(new Option('--roles <list>', `queues this process works on, comma-separated (${ALL_ROLES.join(',')})`).default(ALL_ROLES.join(',')))
+    .option('--no-schedule', 'do not install/update the per-feed job schedulers (pure worker)')
+    .action(async (o: { roles: string; schedule: boolean }) => {
+      const config = loadOrExit({});
+      await startForever(config, loggerFor(config, { cmd: 'start' }), parseRoles(o.roles), o.schedule);
+    });
+
+  program
+    .command('run')
+    .description('Poll every configured feed once, wait until every queue is drained, summarise, exit.')
+    .requiredOption('--once', 'required: run once and exit')
+    .option('--out <file>', 'also write the output queues\' records as JSON Lines')
+    .option('--timeout <seconds>', 'give up if the queues have not drained by then', '600')
+    .action(async (o: { out?: string; timeout: string }) => {
+      const config = loadOrExit({});
+      const log = loggerFor(config, { cmd: 'run' });
+      const result = await runOnceWithRedis({ config, log, timeoutMs: Number(o.timeout) * 1000, collectOutput: Boolean(o.out) });
+      if (o.out) writeFileSync(o.out, result.records.map((r) => JSON.stringify(r)).join('\n') + (result.records.length ? '\n' : ''));
+      process.stdout.write(`${summaryLines(result.summary).join('\n')}\n`);
+    });
+
+  program
+    .command('extract')
+    .description('Run the page stages (extract, language, strip) on local HTML files, or on JSON Lines {id, url?, html?|file?} from stdin.')
+    .argument('[files...]', 'HTML files; none: read JSON Lines from stdin')
+    .option('--url <url>', 'page URL to assume for the files (resolves relative links)')
+    .action(async (files: string[], o: { url?: string }) => {
+      process.exitCode = await runExtract(files, { url: o.url, stdin: process.stdin, stdout: process.stdout });
+    });
+
+  program
+    .command('tail')
+    .description('Consume the output queues (stories, duplicates) and print each record as a JSON line.')
+    .option('--drain', 'exit once both queues are empty instead of waiting for more', false)
+    .action(async (o: { drain: boolean }) => {
+      const config = loadOrExit({ feeds: [] });
+      await runTail(config, { drain: o.drain, stdout: process.stdout, log: loggerFor(config, { cmd: 'tail' }) });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildCli().parseAsync(argv);
+}

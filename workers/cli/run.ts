@@ -1,0 +1,116 @@
+// The long-running and run-once modes, shared by the CLI, the demo and the end-to-end test.
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config, type LoadOptions } from '../../config/load.ts';
+import type { FeedConfig, OutputRecord } from '../../pipeline/records.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { resolveRedis, type RedisHandle } from '../redis-server.ts';
+import { readOutput, runOnce, startRuntime, syncSchedulers, type RunSummary, type Role } from '../runtime.ts';
+import { deleteKeys } from '../cleanup.ts';
+
+export function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
+}
+
+export interface OnceOptions {
+  config: Config;
+  log: Logger;
+  /** Redis URL; default: the config's REDIS_URL, else the embedded default. */
+  redisUrl?: string;
+  timeoutMs?: number;
+  onProgress?: (counts: Record<string, number>) => void;
+  /** Collect every output record (the demo's --out). */
+  collectOutput?: boolean;
+  /** Delete this prefix's keys at the end (the demo uses a fresh prefix per run). */
+  cleanup?: boolean;
+}
+
+export interface OnceResult {
+  summary: RunSummary;
+  records: OutputRecord[];
+  redis: { url: string; embedded: boolean };
+}
+
+/** Polls every configured feed once, waits for every queue to drain, summarises. */
+export async function runOnceWithRedis(opts: OnceOptions): Promise<OnceResult> {
+  const { config, log } = opts;
+  let handle: RedisHandle | undefined;
+  try {
+    handle = await resolveRedis(opts.redisUrl ?? config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+    log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix }, 'redis ready');
+    const runtime = await startRuntime(config, { redisUrl: handle.url, log });
+    try {
+      const summary = await runOnce(runtime.ctx, config.feeds, {
+        runId: newRunId(),
+        timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      });
+      const records = opts.collectOutput ? ((await readOutput(runtime.ctx)) as OutputRecord[]) : [];
+      if (opts.cleanup) await deleteKeys(runtime.ctx.redis, `${config.settings.prefix}:*`);
+      return { summary, records, redis: { url: handle.url, embedded: handle.embedded } };
+    } finally {
+      await runtime.close();
+    }
+  } finally {
+    await handle?.stop();
+  }
+}
+
+/** Scheduler + workers until SIGTERM/SIGINT; in-flight jobs finish before exit. */
+export async function startForever(config: Config, log: Logger, roles: readonly Role[], schedule: boolean): Promise<void> {
+  const handle = await resolveRedis(config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+  log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix, roles, schedule }, 'starting');
+  const runtime = await startRuntime(config, { redisUrl: handle.url, log, roles });
+  if (schedule) {
+    const r = await syncSchedulers(runtime.ctx, config.feeds);
+    log.info(r, 'job schedulers in place, one per feed');
+  }
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, 'stopping: waiting for in-flight jobs');
+      runtime
+        .close()
+        .then(() => handle.stop())
+        .then(() => resolve(), (err: unknown) => {
+          log.error({ err: (err as Error).message }, 'error while stopping');
+          resolve();
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  log.info('stopped');
+}
+
+export function loadOrExit(opts: LoadOptions, stderr: NodeJS.WritableStream = process.stderr): Config {
+  try {
+    return loadConfig(opts);
+  } catch (err) {
+    stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}
+
+export function loggerFor(config: Config, bindings: Record<string, unknown> = {}): Logger {
+  return createLogger(config.settings.logLevel, bindings);
+}
+
+export function summaryLines(summary: RunSummary, extra: Record<string, number> = {}): string[] {
+  const s = summary.stats;
+  const n = (k: string): number => s[k] ?? 0;
+  const lines = [
+    `feeds:      ${summary.feeds} configured, ${n('feeds.polled')} polled, ${n('feeds.not-modified')} not modified, ${n('feeds.failed')} failed`,
+    `articles:   ${n('items.new')} new items, ${n('articles.processed')} processed, ${n('articles.dropped.too-short')} dropped (too short), ${n('articles.failed')} failed`,
+    `stories:    ${n('stories')}`,
+    `duplicates: ${n('duplicates')}`,
+    `removed:    ${n('removed.blocks')} blocks stripped from published articles`,
+    ...Object.entries(extra).map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`),
+    `failures:   ${summary.failures.length}`,
+  ];
+  for (const f of summary.failures) lines.push(`  - ${f.queue} ${f.target}: ${f.reason} (attempts: ${f.attempts})`);
+  return lines;
+}
+
+export type { FeedConfig };

@@ -1,0 +1,33 @@
+// Adapter of the `dedupe` queue: decide story or duplicate against the shared index,
+// then publish to `stories` or `duplicates` under a deterministic job id.
+import type { Job } from 'bullmq';
+import { DedupeIndex } from '../pipeline/dedupe-index.ts';
+import { buildRecord, publishJobId } from '../pipeline/publish.ts';
+import { adapt } from './adapter.ts';
+import type { WorkerContext } from './context.ts';
+import { dedupeJobSchema, parseJob, QUEUES } from './jobs.ts';
+import { countOutcome } from './stats.ts';
+
+export function dedupeProcessor(ctx: WorkerContext) {
+  const index = new DedupeIndex(ctx.redis, { prefix: ctx.settings.prefix, windowHours: ctx.settings.dedupeWindowHours });
+  const { prefix } = ctx.settings;
+  return adapt(async (job: Job): Promise<{ kind: string; storyId: string }> => {
+    const { article, runId } = parseJob(dedupeJobSchema, job.data, QUEUES.dedupe);
+    const decision = await index.decide(article);
+    const record = buildRecord(article, decision);
+    const queue = record.kind === 'story' ? ctx.queues.stories : ctx.queues.duplicates;
+    // output jobs are kept until the consumer removes them
+    await queue.add(record.kind, record, { jobId: publishJobId(record), removeOnComplete: false, removeOnFail: false });
+    // counted once per article even when this job is re-delivered
+    const first = await ctx.redis.set(`${prefix}:published:${article.id}`, '1', 'EX', ctx.settings.dedupeWindowHours * 3600 * 2, 'NX');
+    if (first === 'OK') {
+      await countOutcome(ctx.redis, prefix, runId, record.kind === 'story' ? 'stories' : 'duplicates');
+      await countOutcome(ctx.redis, prefix, runId, 'removed.blocks', article.removed.length);
+    }
+    ctx.log.info(
+      { articleId: article.id, storyId: record.storyId, kind: record.kind, ...(record.kind === 'duplicate' ? { level: record.evidence.level, similarity: record.similarity } : {}) },
+      record.kind === 'story' ? 'story published' : 'duplicate notice published',
+    );
+    return { kind: record.kind, storyId: record.storyId };
+  });
+}

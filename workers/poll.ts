@@ -1,0 +1,71 @@
+// Adapter of the `poll` queue: poll one feed, enqueue an article job per new item.
+import type { Job } from 'bullmq';
+import { describeError } from '../pipeline/errors.ts';
+import { pollFeed } from '../pipeline/fetch-feed.ts';
+import { urlId } from '../pipeline/url.ts';
+import { adapt, isFinalAttempt } from './adapter.ts';
+import { internalJobOptions, type WorkerContext } from './context.ts';
+import { FeedStore } from './feed-state.ts';
+import { MAX_ITEM_CONTENT_CHARS, parseJob, pollJobSchema, QUEUES, type ArticleJob } from './jobs.ts';
+import { countOutcome } from './stats.ts';
+
+export interface PollResult {
+  status: 'not-modified' | 'fetched';
+  items: number;
+  newItems: number;
+}
+
+export function pollProcessor(ctx: WorkerContext) {
+  const store = new FeedStore(ctx.redis, ctx.settings.prefix);
+  const { prefix } = ctx.settings;
+  return adapt(async (job: Job): Promise<PollResult> => {
+    const { feed, runId } = parseJob(pollJobSchema, job.data, QUEUES.poll);
+    const state = await store.get(feed.id);
+    let outcome;
+    try {
+      outcome = await pollFeed(feed, { etag: state.etag, lastModified: state.lastModified }, ctx.settings.http);
+    } catch (err) {
+      const { code, message } = describeError(err);
+      await store.recordFailure(feed.id, `[${code}] ${message}`, ctx.now());
+      if (isFinalAttempt(job, err)) await countOutcome(ctx.redis, prefix, runId, 'feeds.failed');
+      ctx.log.warn({ feedId: feed.id, url: feed.url, code, attempt: job.attemptsMade + 1 }, message);
+      throw err;
+    }
+    if (outcome.notModified) {
+      await store.recordSuccess(feed.id, {}, ctx.now());
+      await countOutcome(ctx.redis, prefix, runId, 'feeds.not-modified');
+      return { status: 'not-modified', items: 0, newItems: 0 };
+    }
+    const parsed = outcome.feed;
+    await store.recordSuccess(feed.id, { etag: outcome.etag, lastModified: outcome.lastModified, title: parsed.title }, ctx.now());
+    const items = parsed.items.slice(0, ctx.settings.maxItemsPerFeed);
+    const fresh = new Set(await store.unseen(feed.id, items.map((i) => i.guid)));
+    const jobs = items
+      .filter((item) => fresh.has(item.guid))
+      .map((item) => {
+        const data: ArticleJob = {
+          feed: {
+            id: feed.id,
+            url: feed.url,
+            ...(feed.name ? { name: feed.name } : {}),
+            ...(parsed.title ? { title: parsed.title } : {}),
+            ...(parsed.language ? { language: parsed.language } : {}),
+            ...(feed.languageHint ? { languageHint: feed.languageHint } : {}),
+          },
+          item: item.contentHtml && item.contentHtml.length > MAX_ITEM_CONTENT_CHARS
+            ? { ...item, contentHtml: item.contentHtml.slice(0, MAX_ITEM_CONTENT_CHARS) }
+            : item,
+          ...(runId ? { runId } : {}),
+        };
+        // deterministic id: the same link polled twice (or by two feeds) is one job
+        return { name: 'article', data, opts: { ...internalJobOptions(ctx.settings), jobId: `art-${urlId(item.link)}` } };
+      });
+    if (jobs.length) await ctx.queues.article.addBulk(jobs);
+    await store.markSeen(feed.id, jobs.map((j) => j.data.item.guid), ctx.now());
+    await countOutcome(ctx.redis, prefix, runId, 'feeds.polled');
+    await countOutcome(ctx.redis, prefix, runId, 'items.new', jobs.length);
+    await countOutcome(ctx.redis, prefix, runId, 'items.seen', items.length - jobs.length);
+    ctx.log.info({ feedId: feed.id, items: items.length, newItems: jobs.length }, 'feed polled');
+    return { status: 'fetched', items: items.length, newItems: jobs.length };
+  });
+}

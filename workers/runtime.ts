@@ -1,0 +1,179 @@
+// Wiring: queues, workers, job schedulers, draining, graceful close.
+import { Queue, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/load.ts';
+import type { FeedConfig } from '../pipeline/records.ts';
+import { articleProcessor } from './article.ts';
+import { backoffStrategy } from './adapter.ts';
+import { internalJobOptions, type QueueName, type WorkerContext } from './context.ts';
+import { dedupeProcessor } from './dedupe.ts';
+import { INTERNAL_QUEUES, OUTPUT_QUEUES, QUEUES, type PollJob } from './jobs.ts';
+import type { Logger } from './log.ts';
+import { pollProcessor } from './poll.ts';
+import { readStats } from './stats.ts';
+
+export type Role = 'poll' | 'article' | 'dedupe';
+export const ALL_ROLES: readonly Role[] = ['poll', 'article', 'dedupe'];
+
+export interface Runtime {
+  ctx: WorkerContext;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export function redisConnection(url: string): Redis {
+  // BullMQ requires maxRetriesPerRequest: null on its connections
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export function openQueues(redis: Redis, prefix: string): Record<QueueName, Queue> {
+  const queues = {} as Record<QueueName, Queue>;
+  for (const name of [...INTERNAL_QUEUES, ...OUTPUT_QUEUES]) queues[name] = new Queue(name, { connection: redis, prefix });
+  return queues;
+}
+
+export interface StartOptions {
+  redisUrl: string;
+  log: Logger;
+  /** Which queues this process works on; default all. */
+  roles?: readonly Role[];
+  now?: () => Date;
+}
+
+/** Opens the queues and starts a worker per role. Workers log their errors; they never crash the process. */
+export async function startRuntime(config: Config, opts: StartOptions): Promise<Runtime> {
+  const { settings } = config;
+  const redis = redisConnection(opts.redisUrl);
+  const queues = openQueues(redis, settings.prefix);
+  const ctx: WorkerContext = { settings, redis, queues, log: opts.log, now: opts.now ?? (() => new Date()) };
+  const processors: Record<Role, { queue: QueueName; concurrency: number; fn: (job: Job) => Promise<unknown> }> = {
+    poll: { queue: QUEUES.poll, concurrency: settings.pollConcurrency, fn: pollProcessor(ctx) },
+    article: { queue: QUEUES.article, concurrency: settings.articleConcurrency, fn: articleProcessor(ctx) },
+    dedupe: { queue: QUEUES.dedupe, concurrency: 1, fn: dedupeProcessor(ctx) },
+  };
+  const workers: Worker[] = [];
+  const connections: Redis[] = [redis];
+  for (const role of opts.roles ?? ALL_ROLES) {
+    const p = processors[role];
+    const connection = redisConnection(opts.redisUrl);
+    connections.push(connection);
+    const worker = new Worker(p.queue, p.fn, {
+      connection,
+      prefix: settings.prefix,
+      concurrency: p.concurrency,
+      settings: { backoffStrategy: backoffStrategy(settings.backoffMs) },
+    });
+    worker.on('error', (err) => opts.log.error({ queue: p.queue, err: err.message }, 'worker error'));
+    worker.on('failed', (job, err) => {
+      const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) || err.name === 'UnrecoverableError' : true;
+      opts.log.warn({ queue: p.queue, jobId: job?.id, attemptsMade: job?.attemptsMade, final }, `job failed: ${err.message}`);
+    });
+    workers.push(worker);
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  return {
+    ctx,
+    workers,
+    async close() {
+      // lets in-flight jobs finish
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(Object.values(queues).map((q) => q.close()));
+      await Promise.all(connections.map((c) => c.quit().catch(() => {})));
+    },
+  };
+}
+
+/** One job scheduler per feed (BullMQ job schedulers); schedulers of feeds no longer configured are removed. */
+export async function syncSchedulers(ctx: WorkerContext, feeds: readonly FeedConfig[]): Promise<{ upserted: number; removed: number }> {
+  const queue = ctx.queues.poll;
+  const wanted = new Set(feeds.map((f) => `feed-${f.id}`));
+  for (const feed of feeds) {
+    const data: PollJob = { feed: { ...feed } };
+    await queue.upsertJobScheduler(
+      `feed-${feed.id}`,
+      { every: feed.pollIntervalSeconds * 1000 },
+      { name: 'poll', data, opts: internalJobOptions(ctx.settings) },
+    );
+  }
+  let removed = 0;
+  const existing = await queue.getJobSchedulers(0, -1);
+  for (const s of existing) {
+    if (s.key && !wanted.has(s.key)) {
+      await queue.removeJobScheduler(s.key);
+      removed++;
+    }
+  }
+  return { upserted: feeds.length, removed };
+}
+
+/** Resolves when no internal queue has a job waiting, active, delayed or prioritized (seen twice in a row). */
+export async function waitForDrain(ctx: WorkerContext, opts: { timeoutMs: number; pollMs?: number; onProgress?: (counts: Record<string, number>) => void }): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let idleStreak = 0;
+  while (Date.now() < deadline) {
+    const counts: Record<string, number> = {};
+    let pending = 0;
+    for (const name of INTERNAL_QUEUES) {
+      const c = await ctx.queues[name].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      const n = Object.values(c).reduce((a, b) => a + b, 0);
+      counts[name] = n;
+      pending += n;
+    }
+    opts.onProgress?.(counts);
+    idleStreak = pending === 0 ? idleStreak + 1 : 0;
+    if (idleStreak >= 2) return;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+  }
+  throw new Error(`queues did not drain within ${opts.timeoutMs} ms`);
+}
+
+export interface FailureSummary {
+  queue: string;
+  jobId: string;
+  target: string;
+  reason: string;
+  attempts: number;
+}
+
+export interface RunSummary {
+  runId: string;
+  feeds: number;
+  stats: Record<string, number>;
+  failures: FailureSummary[];
+}
+
+/** Polls every feed once (jobs tagged with runId), waits until everything downstream is done, summarises. */
+export async function runOnce(ctx: WorkerContext, feeds: readonly FeedConfig[], opts: { runId: string; timeoutMs: number; onProgress?: (counts: Record<string, number>) => void }): Promise<RunSummary> {
+  const jobs = feeds.map((feed) => ({
+    name: 'poll',
+    data: { feed: { ...feed }, runId: opts.runId } satisfies PollJob,
+    opts: { ...internalJobOptions(ctx.settings), jobId: `poll-${feed.id}-${opts.runId}` },
+  }));
+  await ctx.queues.poll.addBulk(jobs);
+  await waitForDrain(ctx, { timeoutMs: opts.timeoutMs, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+  const failures: FailureSummary[] = [];
+  for (const name of INTERNAL_QUEUES) {
+    const failed = await ctx.queues[name].getJobs(['failed'], 0, -1);
+    for (const job of failed) {
+      if (job.data?.runId !== opts.runId) continue;
+      failures.push({
+        queue: name,
+        jobId: job.id ?? '',
+        target: job.data?.feed?.url && name === 'poll' ? job.data.feed.url : (job.data?.item?.link ?? job.data?.article?.url ?? ''),
+        reason: job.failedReason,
+        attempts: job.attemptsMade,
+      });
+    }
+  }
+  return { runId: opts.runId, feeds: feeds.length, stats: await readStats(ctx.redis, ctx.settings.prefix, opts.runId), failures };
+}
+
+/** Every record in the output queues (oldest first), e.g. for `demo --out`. */
+export async function readOutput(ctx: WorkerContext): Promise<unknown[]> {
+  const out: Array<{ ts: number; data: unknown }> = [];
+  for (const name of OUTPUT_QUEUES) {
+    const jobs = await ctx.queues[name].getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized'], 0, -1, true);
+    for (const j of jobs) out.push({ ts: j.timestamp, data: j.data });
+  }
+  return out.sort((a, b) => a.ts - b.ts).map((x) => x.data);
+}

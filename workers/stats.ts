@@ -1,0 +1,31 @@
+// Outcome counters in Redis: global (for metrics and `status`) and per run (for the
+// summary of `run --once` and `demo`). Field names are documented in README.md.
+import type { Redis } from 'ioredis';
+
+export type Outcome =
+  | 'feeds.polled'
+  | 'feeds.not-modified'
+  | 'feeds.failed'
+  | 'items.new'
+  | 'items.seen'
+  | 'articles.processed'
+  | 'articles.dropped.too-short'
+  | 'articles.failed'
+  | 'stories'
+  | 'duplicates'
+  | 'removed.blocks';
+
+export function statsKey(prefix: string, runId?: string): string {
+  return runId ? `${prefix}:run:${runId}:stats` : `${prefix}:stats`;
+}
+
+export async function countOutcome(redis: Redis, prefix: string, runId: string | undefined, outcome: Outcome, by = 1): Promise<void> {
+  const m = redis.multi().hincrby(statsKey(prefix), outcome, by);
+  if (runId) m.hincrby(statsKey(prefix, runId), outcome, by).expire(statsKey(prefix, runId), 7 * 86_400);
+  await m.exec();
+}
+
+export async function readStats(redis: Redis, prefix: string, runId?: string): Promise<Record<string, number>> {
+  const raw = await redis.hgetall(statsKey(prefix, runId));
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+}
