@@ -29,7 +29,28 @@ const NEVER_CONTENT = 'script, style, noscript, svg, template, iframe, object, e
 // Marks every element of the original so blocks can be traced through Readability's clone.
 const TRACE_ATTR = 'data-fs-i';
 
+/** A block of the page's article region, and whether it made it into the extracted article. */
+export interface RegionBlock extends Block {
+  extracted: boolean;
+}
+
+export interface PageExtraction {
+  page: ExtractedPage;
+  /**
+   * The article's region of the page in document order: the smallest element holding the
+   * headline and the extracted text (or the text alone when that element is most of the
+   * page). Blocks with `extracted: false` were left out by Readability (share bars, related
+   * items, source lines …); the strip stage names a reason for each, so that what the
+   * extractor dropped is on record too. Empty when the text came from the feed.
+   */
+  region: RegionBlock[];
+}
+
 export function extractPage(html: string, ctx: ExtractContext): ExtractedPage {
+  return extractPageWithRegion(html, ctx).page;
+}
+
+export function extractPageWithRegion(html: string, ctx: ExtractContext): PageExtraction {
   let pageUrl: string;
   try {
     pageUrl = cleanUrl(ctx.url);
@@ -66,8 +87,10 @@ export function extractPage(html: string, ctx: ExtractContext): ExtractedPage {
     }
 
     let blocks: Block[] = [];
+    let recovery: Recovery | undefined;
     if (article?.content) {
-      blocks = recoverDroppedBlocks(doc, traced, article.content);
+      recovery = recoverDroppedBlocks(doc, traced, article.content);
+      blocks = recovery.blocks;
     }
     let extractedFrom: ExtractedPage['extractedFrom'] = 'page';
     const pageWords = countWords(blocks.map((b) => b.text).join(' '));
@@ -76,6 +99,7 @@ export function extractPage(html: string, ctx: ExtractContext): ExtractedPage {
       if (countWords(feedBlocks.map((b) => b.text).join(' ')) > pageWords) {
         blocks = feedBlocks;
         extractedFrom = 'feed';
+        recovery = undefined;
       }
     }
     if (blocks.length === 0) {
@@ -113,7 +137,8 @@ export function extractPage(html: string, ctx: ExtractContext): ExtractedPage {
     }
     const leadImage = resolveUrl(meta.get('og:image') ?? meta.get('twitter:image'), pageUrl);
     if (leadImage) page.leadImage = leadImage;
-    return page;
+    const region = recovery ? articleRegion(doc, traced, recovery, title) : [];
+    return { page, region };
   } finally {
     dom.window.close();
   }
@@ -292,7 +317,10 @@ interface TracedBlock extends Block {
   origin: number;
 }
 
-/** Walks an element into blocks in document order; inline runs in a container become paragraphs. */
+/**
+ * Walks an element into blocks in document order. Inline runs directly in a container
+ * become paragraphs; a `<br>` ends the current block.
+ */
 class BlockCollector {
   readonly blocks: TracedBlock[] = [];
   private parts: string[] = [];
@@ -316,7 +344,8 @@ class BlockCollector {
       const el = child as Element;
       const tag = el.localName;
       if (tag === 'br') {
-        this.parts.push(' ');
+        // A line break ends a block: "Facebook<br>Twitter", "Source: X<br>27 Aug 2025" are separate lines.
+        this.flush(kind, traceOf(node as Element));
       } else if (BLOCK_TAGS.has(tag)) {
         this.flush(kind, traceOf(node as Element));
         const childKind = kindFor(tag, kind);
@@ -387,18 +416,27 @@ const FURNITURE = /share|social|related|comment|promo|advert|\bads?\b|sponsor|ne
  * sat inside a container Readability kept, between the first and the last block it kept,
  * unless they look like page furniture. Widgets after the article are the strip stage's job.
  */
-function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Element): Block[] {
+interface Recovery {
+  blocks: Block[];
+  /** Every block of the original body, with the element it came from. */
+  original: TracedBlock[];
+  /** Trace indexes of the original elements Readability's article still contains. */
+  keptElements: Set<number>;
+}
+
+function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Element): Recovery {
   const extracted = new BlockCollector().collect(articleEl);
+  const original = doc.body ? new BlockCollector().collect(doc.body) : [];
   const keptElements = new Set<number>();
   for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) keptElements.add(traceOf(el));
-  if (!doc.body || keptElements.size === 0) return extracted.map(stripOrigin);
+  const plain = { blocks: extracted.map(stripOrigin), original, keptElements };
+  if (keptElements.size === 0) return plain;
 
-  const original = new BlockCollector().collect(doc.body);
   const extractedTexts = new Set(extracted.map((b) => b.text));
   const matched = original.map((b) => extractedTexts.has(b.text));
   const first = matched.indexOf(true);
   const last = matched.lastIndexOf(true);
-  if (first < 0) return extracted.map(stripOrigin);
+  if (first < 0) return plain;
 
   const recovered = new Map<string, TracedBlock[]>(); // inserted before the extracted block with this text
   let pending: TracedBlock[] = [];
@@ -415,17 +453,17 @@ function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Eleme
     }
     if (isRecoverable(doc, traced, block, keptElements)) pending.push(block);
   }
-  if (!recovered.size) return extracted.map(stripOrigin);
-  const out: Block[] = [];
+  if (!recovered.size) return plain;
+  const blocks: Block[] = [];
   for (const b of extracted) {
     const before = recovered.get(b.text);
     if (before) {
-      out.push(...before.map(stripOrigin));
+      blocks.push(...before.map(stripOrigin));
       recovered.delete(b.text);
     }
-    out.push(stripOrigin(b));
+    blocks.push(stripOrigin(b));
   }
-  return out;
+  return { blocks, original, keptElements };
 }
 
 function isRecoverable(doc: Document, traced: Element[], block: TracedBlock, keptElements: Set<number>): boolean {
@@ -444,4 +482,47 @@ function isRecoverable(doc: Document, traced: Element[], block: TracedBlock, kep
     if (FURNITURE.test(hint) || /^(nav|aside|footer|form|figure|button|label)$/.test(cur.localName)) return false;
   }
   return false;
+}
+
+// ---------------------------------------------------------------- region
+
+/** The region is cut back to the extracted text alone when it holds this many times more text. */
+const REGION_MAX_TEXT_RATIO = 4;
+
+function articleRegion(doc: Document, traced: Element[], recovery: Recovery, title: string | undefined): RegionBlock[] {
+  const extractedTexts = new Set(recovery.blocks.map((b) => b.text));
+  const keptEls = [...recovery.keptElements].map((i) => traced[i]).filter((el): el is Element => !!el);
+  if (!keptEls.length) return [];
+  const textRoot = commonAncestor(keptEls);
+  if (textRoot === doc.body || textRoot === doc.documentElement) return [];
+  let root = textRoot;
+  const headline = findHeadline(doc, title);
+  if (headline) {
+    const withHeadline = commonAncestor([textRoot, headline]);
+    const extractedChars = recovery.blocks.reduce((n, b) => n + b.text.length, 0);
+    const regionChars = normaliseText(withHeadline.textContent ?? '').length;
+    if (withHeadline !== doc.body && regionChars <= REGION_MAX_TEXT_RATIO * extractedChars + 2000) root = withHeadline;
+  }
+  return recovery.original
+    .filter((b) => b.origin >= 0 && root.contains(traced[b.origin]!))
+    .map((b) => ({ ...stripOrigin(b), extracted: extractedTexts.has(b.text) }));
+}
+
+function findHeadline(doc: Document, title: string | undefined): Element | undefined {
+  const wanted = title ? comparableText(title) : '';
+  const headings = Array.from(doc.querySelectorAll('h1, h2'));
+  return (
+    headings.find((h) => {
+      const t = comparableText(h.textContent ?? '');
+      return !!wanted && !!t && (t === wanted || (t.length >= 0.8 * wanted.length && (t.includes(wanted) || wanted.includes(t))));
+    }) ?? headings.find((h) => h.localName === 'h1')
+  );
+}
+
+function commonAncestor(elements: Element[]): Element {
+  let root = elements[0]!;
+  for (const el of elements.slice(1)) {
+    while (!root.contains(el) && root.parentElement) root = root.parentElement;
+  }
+  return root;
 }

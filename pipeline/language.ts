@@ -39,7 +39,12 @@ export interface LanguageDetector {
 
 /** Blocks shorter than this (characters) are labelled from script and context, not CLD3 alone. */
 export const SHORT_BLOCK_CHARS = 60;
-/** A Latin-script block longer than the short limit still needs this CLD3 probability to differ from the document. */
+/**
+ * A Latin-script block needs this many characters and this CLD3 probability to be labelled
+ * with another Latin-script language than the document's: CLD3 calls the English headline
+ * "Western allies propose three-tier defense plan for post-war Ukraine" German (p 0.96).
+ */
+const FOREIGN_LATIN_MIN_CHARS = 100;
 const FOREIGN_LATIN_MIN_PROBABILITY = 0.9;
 /** Priors decide between the two best document languages when the runner-up scores at least this share of the best. */
 const NEAR_TIE = 0.8;
@@ -182,7 +187,8 @@ function labelAlone(text: string, guess: LanguageGuess, docLanguage: string, doc
   const long = text.length >= SHORT_BLOCK_CHARS;
   if (script === 'Latin') {
     if (!long || !guess.reliable || guess.language === 'und') return undefined;
-    if (guess.language !== docLanguage && docScript === 'Latin' && guess.confidence < FOREIGN_LATIN_MIN_PROBABILITY) return undefined;
+    const foreign = guess.language !== docLanguage && docScript === 'Latin';
+    if (foreign && (text.length < FOREIGN_LATIN_MIN_CHARS || guess.confidence < FOREIGN_LATIN_MIN_PROBABILITY)) return undefined;
     return guess;
   }
   const only = SCRIPT_LANGUAGE[script];

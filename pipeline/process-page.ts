@@ -1,8 +1,8 @@
 // One page through the page stages: extract → language → strip.
-import { extractPage } from './extract.ts';
-import { loadLanguageDetector } from './language.ts';
+import { extractPageWithRegion, type RegionBlock } from './extract.ts';
+import { loadLanguageDetector, type LanguageDetector } from './language.ts';
 import type { Block, ExtractedPage, FeedItem, RemovedBlock } from './records.ts';
-import { stripBlocks } from './strip.ts';
+import { classifyBlocks, stripBlocks, type StripContext } from './strip.ts';
 import { countWords } from './text.ts';
 
 export interface ProcessPageContext {
@@ -24,6 +24,11 @@ export interface PageResult {
   languageConfidence: number;
   /** Blocks kept as article text, with their languages. */
   kept: Block[];
+  /**
+   * Everything not in `text`, in page order, each with its reason: blocks the strip stage
+   * removed, and blocks of the article's region that Readability left out, classified by
+   * the same rules ('boilerplate' when none applies).
+   */
   removed: RemovedBlock[];
   /** Kept blocks joined by a blank line. */
   text: string;
@@ -32,7 +37,7 @@ export interface PageResult {
 }
 
 export async function processPage(html: string, ctx: ProcessPageContext): Promise<PageResult> {
-  const page = extractPage(html, {
+  const { page, region } = extractPageWithRegion(html, {
     url: ctx.url,
     ...(ctx.feedItem ? { feedItem: ctx.feedItem } : {}),
     ...(ctx.maxElements !== undefined ? { maxElements: ctx.maxElements } : {}),
@@ -43,12 +48,14 @@ export async function processPage(html: string, ctx: ProcessPageContext): Promis
     ...(ctx.feedLanguage ? { feedLanguage: ctx.feedLanguage } : {}),
     ...(ctx.languageHint ? { hint: ctx.languageHint } : {}),
   });
-  const { kept, removed } = stripBlocks(detected.blocks, {
+  const stripContext: StripContext = {
     language: detected.language,
     ...(page.title ? { title: page.title } : {}),
     ...(page.byline ? { byline: page.byline } : {}),
     siteHost: new URL(page.canonicalUrl).hostname,
-  });
+  };
+  const { kept, removed: stripped } = stripBlocks(detected.blocks, stripContext);
+  const removed = withDropped(stripped, region, classifyDropped(detector, region, stripContext));
   const text = kept.map((b) => b.text).join('\n\n');
   return {
     page: { ...page, blocks: detected.blocks },
@@ -59,4 +66,32 @@ export async function processPage(html: string, ctx: ProcessPageContext): Promis
     text,
     wordCount: countWords(text),
   };
+}
+
+/** Reasons for the region's blocks Readability left out, judged in their page context. */
+function classifyDropped(detector: LanguageDetector, region: RegionBlock[], ctx: StripContext): Array<RemovedBlock | undefined> {
+  if (!region.some((b) => !b.extracted)) return [];
+  const labelled = detector.detectLanguages(region, { hint: ctx.language }).blocks;
+  const marks = classifyBlocks(labelled, ctx);
+  return region.map((b, i) => {
+    if (b.extracted) return undefined;
+    const reason = marks[i]?.reason ?? 'boilerplate';
+    const language = marks[i]?.language ?? labelled[i]!.language;
+    return language ? { reason, language, text: b.text } : { reason, text: b.text };
+  });
+}
+
+/** Strip removals and dropped region blocks merged in page order. */
+function withDropped(stripped: RemovedBlock[], region: RegionBlock[], dropped: Array<RemovedBlock | undefined>): RemovedBlock[] {
+  if (!dropped.length) return stripped;
+  const position = new Map<string, number>();
+  region.forEach((b, i) => {
+    if (b.extracted && !position.has(b.text)) position.set(b.text, i);
+  });
+  const keyed: Array<[number, RemovedBlock]> = [];
+  dropped.forEach((r, i) => {
+    if (r) keyed.push([i, r]);
+  });
+  stripped.forEach((r, i) => keyed.push([position.get(r.text) ?? region.length + i, r]));
+  return keyed.sort((a, b) => a[0] - b[0]).map(([, r]) => r);
 }

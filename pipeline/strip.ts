@@ -48,18 +48,34 @@ const RELATED = new RegExp(
 const BOILERPLATE_LINE =
   /^(?:advertisement|advertising|sponsored(?: content)?|anzeige|publicité|publicidad|pubblicità|реклама|tags?\s*:.*|topics?\s*:.*|filed under\s*:?.*|follow us.*|subscribe(?: to| now).*|sign up (?:for|to).*|©.*|copyright\b.*|all rights reserved\.?)$/iu;
 
-const BYLINE = /^(?:by|written by|words by|von|par|por|di|door|av|af|przez|od|автор|авторка|by:)\s*:?\s+\p{Lu}[\p{L}.'’\- ]{1,80}$/u;
+// "By Khagan Isayev": a byline word (any case) and a capitalised name.
+const BYLINE_WORD = /^(?:by|written by|words by|von|par|por|di|door|av|af|przez|od|автор|авторка)\s*:?\s+/iu;
+const BYLINE_NAME = /^\p{Lu}[\p{L}.'’\- ]{1,80}$/u;
 const HOST_LINE = /^(?:https?:\/\/)?(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}\/?$/i;
 // Words that may appear in a dateline besides digits (English, German, French, Spanish, Italian, Portuguese).
 const DATE_WORDS =
   /\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|gmt|utc|cet|cest|est|edt|pst|pdt|bst|eet|eest|msk|am|pm|a\.m|p\.m|at|on|updated|published|posted|last updated|date|uhr|le|à|de|del|di|do|da)\b\.?/giu;
 
-interface Mark {
+/** Why a block is not article text (its language recorded when known). */
+export interface Mark {
   reason: RemovalReason;
   language?: string;
 }
 
 export function stripBlocks(blocks: Block[], ctx: StripContext): StripResult {
+  const marks = classifyBlocks(blocks, ctx);
+  const kept: Block[] = [];
+  const removed: RemovedBlock[] = [];
+  blocks.forEach((b, i) => {
+    const m = marks[i];
+    if (!m) kept.push(b);
+    else removed.push(m.language ? { reason: m.reason, language: m.language, text: b.text } : { reason: m.reason, text: b.text });
+  });
+  return { kept, removed };
+}
+
+/** The removal reason of every block, undefined for article text. */
+export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark | undefined> {
   const n = blocks.length;
   const marks: Array<Mark | undefined> = new Array(n);
   const mark = (i: number, reason: RemovalReason, language?: string): void => {
@@ -153,14 +169,7 @@ export function stripBlocks(blocks: Block[], ctx: StripContext): StripResult {
   // Link lists before or after the article: navigation, tags, more links.
   for (let i = 0; i < n; i++) if (outside(i) && blocks[i]!.linkDensity >= 0.6) mark(i, 'boilerplate');
 
-  const kept: Block[] = [];
-  const removed: RemovedBlock[] = [];
-  blocks.forEach((b, i) => {
-    const m = marks[i];
-    if (!m) kept.push(b);
-    else removed.push(m.language ? { reason: m.reason, language: m.language, text: b.text } : { reason: m.reason, text: b.text });
-  });
-  return { kept, removed };
+  return marks;
 
   /** A marker is in the tail when little article text follows it compared with what precedes it. */
   function inTail(i: number): boolean {
@@ -186,7 +195,8 @@ function isByline(text: string, byline: string | undefined): boolean {
     const t = comparableText(text);
     if (b && (t === b || t === `by ${b}`)) return true;
   }
-  return BYLINE.test(text);
+  const word = BYLINE_WORD.exec(text);
+  return !!word && BYLINE_NAME.test(text.slice(word[0].length));
 }
 
 function similarHeadline(a: string, b: string): boolean {
