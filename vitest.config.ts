@@ -8,5 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // integration tests share one Redis but each uses its own key prefix
     pool: 'forks',
+    // keep the test output readable: the pipeline's info logs are for operators
+    env: { FEEDSIFT_LOG_LEVEL: process.env.FEEDSIFT_LOG_LEVEL ?? 'error' },
   },
 });

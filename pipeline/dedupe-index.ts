@@ -21,6 +21,7 @@ import {
   compactFeatures,
   DEFAULT_MAX_TERMS,
   DEFAULT_WINDOW_HOURS,
+  estimateJaccard,
   idf,
   lshBands,
   matchContent,
@@ -36,6 +37,9 @@ import {
 import { RetryableError } from './errors.ts';
 import type { CleanArticle, Evidence } from './records.ts';
 import { sha256Hex } from './url.ts';
+
+/** A guid match needs at least this estimated 5-shingle Jaccard between the texts (guids get reused). */
+export const GUID_MIN_JACCARD = 0.3;
 
 export interface DedupeOptions {
   /** Key prefix, e.g. 'feedsift'; keys are `${prefix}:{dedupe}:…`. */
@@ -177,7 +181,7 @@ export class DedupeIndex {
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
     const guidKey = this.guidKey(article);
 
-    const best = (await this.exactMatch(article, guidKey, compact.textHash, time)) ?? (await this.contentMatch(article, compact, dfs, time));
+    const best = (await this.exactMatch(article, guidKey, compact, time)) ?? (await this.contentMatch(article, compact, dfs, time));
     const decision: DedupeDecision = best
       ? {
           kind: 'duplicate',
@@ -220,9 +224,10 @@ export class DedupeIndex {
   private async exactMatch(
     article: CleanArticle,
     guidKey: string | null,
-    hash: string,
+    compact: CompactFeatures,
     time: number,
   ): Promise<{ candidate: StoredArticle; match: PairMatch } | null> {
+    const hash = compact.textHash;
     const probes: Array<[MatchLevel, string]> = [['url', this.key('url', sha256Hex(article.canonicalUrl))]];
     if (guidKey) probes.push(['guid', this.key('guid', sha256Hex(guidKey))]);
     probes.push(['text-hash', this.key('hash', hash)]);
@@ -233,6 +238,9 @@ export class DedupeIndex {
       const [candidate] = await this.loadArticles([id]);
       if (!candidate || !withinWindow(time, candidate.time, this.opts.windowHours)) continue;
       const level = probes[i]![0];
+      // Sloppy CMSs reuse guids across different articles: a guid match only counts when
+      // the texts are at least near each other (a copy or an edited version of it).
+      if (level === 'guid' && estimateJaccard(compact.minhash, storedToCompact(candidate).minhash) < GUID_MIN_JACCARD) continue;
       return { candidate, match: { level, score: 1, threshold: 1, sharedTerms: [], sharedEntities: [] } };
     }
     return null;

@@ -267,12 +267,29 @@ function parseXmlFeed(text: string, url: string): ParsedFeed {
   // We decoded the bytes ourselves: the declaration's encoding no longer describes this string.
   const xml = text.replace(/^\uFEFF/, '').replace(/^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']/, '$1');
   const repaired = repairXmlEntities(xml);
-  const tree = parseXmlTree(repaired, true) ?? parseXmlTree(closeTruncated(repaired), false);
+  const strictTree = parseXmlTree(repaired, true);
+  const tree = strictTree ?? parseXmlTree(closeTruncated(repaired), false);
   if (!tree) throw new PermanentError('parse-feed', 'FEED_UNPARSEABLE', `not well-formed XML, even leniently (${url})`, { url });
   const format = formatOfRoot(tree.root);
   if (!format) {
     throw new PermanentError('parse-feed', 'NOT_A_FEED', `the document's root element is <${tree.root}>, not rss, rdf:RDF or feed (${url})`, { url, root: tree.root });
   }
+  const feed = parseFeedTree(tree, format, url);
+  if (strictTree) return feed;
+  // Recovered leniently: an item cut off by the truncation has a partial link or text, so only
+  // the items whose closing tag is in the document are kept, and the feed says what happened.
+  const closedItems = (repaired.match(format === 'atom' ? /<\/(?:[\w.-]+:)?entry\s*>/gi : /<\/(?:[\w.-]+:)?item\s*>/gi) ?? []).length;
+  const items = feed.items.slice(0, closedItems);
+  return {
+    ...feed,
+    items,
+    warnings: [
+      `parse-feed: not well-formed XML (${url}); recovered leniently: kept ${items.length} complete item(s), dropped ${feed.items.length - items.length} incomplete`,
+    ],
+  };
+}
+
+function parseFeedTree(tree: { root: string; node: XElement }, format: FeedFormat, url: string): ParsedFeed {
   const rp = new Parser() as unknown as RssParserInternals;
   const root = tree.node;
   const channel = (pick(root, 'channel') ?? {}) as XElement;

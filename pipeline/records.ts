@@ -41,6 +41,8 @@ export interface ParsedFeed {
   /** Language declared by the feed, if any (raw, as written). */
   language?: string;
   items: FeedItem[];
+  /** Problems the parser recovered from (e.g. a truncated document); logged and kept in the feed's state. */
+  warnings?: string[];
 }
 
 /** A block of article text: a paragraph, a heading, a list item … in document order. */

@@ -8,6 +8,8 @@ export interface FeedState {
   lastSuccessAt?: string;
   lastErrorAt?: string;
   lastError?: string;
+  /** What the parser last recovered from (e.g. a truncated document); empty when the last poll was clean. */
+  lastWarning?: string;
   consecutiveFailures: number;
 }
 
@@ -32,12 +34,12 @@ export class FeedStore {
   async get(feedId: string): Promise<FeedState> {
     const h = await this.redis.hgetall(this.stateKey(feedId));
     const s: FeedState = { consecutiveFailures: Number(h.consecutiveFailures ?? 0) };
-    for (const k of ['etag', 'lastModified', 'title', 'lastSuccessAt', 'lastErrorAt', 'lastError'] as const) if (h[k]) s[k] = h[k];
+    for (const k of ['etag', 'lastModified', 'title', 'lastSuccessAt', 'lastErrorAt', 'lastError', 'lastWarning'] as const) if (h[k]) s[k] = h[k];
     return s;
   }
 
-  async recordSuccess(feedId: string, v: { etag?: string; lastModified?: string; title?: string }, at: Date): Promise<void> {
-    const fields: Record<string, string> = { lastSuccessAt: at.toISOString(), consecutiveFailures: '0' };
+  async recordSuccess(feedId: string, v: { etag?: string | undefined; lastModified?: string | undefined; title?: string | undefined; warning?: string | undefined }, at: Date): Promise<void> {
+    const fields: Record<string, string> = { lastSuccessAt: at.toISOString(), consecutiveFailures: '0', lastWarning: v.warning ?? '' };
     if (v.etag) fields.etag = v.etag;
     if (v.lastModified) fields.lastModified = v.lastModified;
     if (v.title) fields.title = v.title;

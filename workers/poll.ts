@@ -2,7 +2,8 @@
 import type { Job } from 'bullmq';
 import { describeError } from '../pipeline/errors.ts';
 import { pollFeed } from '../pipeline/fetch-feed.ts';
-import { urlId } from '../pipeline/url.ts';
+import type { FeedItem } from '../pipeline/records.ts';
+import { cleanUrl, urlId } from '../pipeline/url.ts';
 import { adapt, isFinalAttempt } from './adapter.ts';
 import { internalJobOptions, type WorkerContext } from './context.ts';
 import { FeedStore } from './feed-state.ts';
@@ -37,11 +38,15 @@ export function pollProcessor(ctx: WorkerContext) {
       return { status: 'not-modified', items: 0, newItems: 0 };
     }
     const parsed = outcome.feed;
-    await store.recordSuccess(feed.id, { etag: outcome.etag, lastModified: outcome.lastModified, title: parsed.title }, ctx.now());
+    const warning = parsed.warnings?.join('; ');
+    await store.recordSuccess(feed.id, { etag: outcome.etag, lastModified: outcome.lastModified, title: parsed.title, warning }, ctx.now());
+    if (warning) ctx.log.warn({ feedId: feed.id, url: feed.url }, warning);
     const items = parsed.items.slice(0, ctx.settings.maxItemsPerFeed);
-    const fresh = new Set(await store.unseen(feed.id, items.map((i) => i.guid)));
+    // an item is known by its guid and its link together: some feeds reuse guids
+    const seenKey = (item: FeedItem): string => `${item.guid} ${cleanUrl(item.link)}`;
+    const fresh = new Set(await store.unseen(feed.id, items.map(seenKey)));
     const jobs = items
-      .filter((item) => fresh.has(item.guid))
+      .filter((item) => fresh.has(seenKey(item)))
       .map((item) => {
         const data: ArticleJob = {
           feed: {
@@ -61,7 +66,7 @@ export function pollProcessor(ctx: WorkerContext) {
         return { name: 'article', data, opts: { ...internalJobOptions(ctx.settings), jobId: `art-${urlId(item.link)}` } };
       });
     if (jobs.length) await ctx.queues.article.addBulk(jobs);
-    await store.markSeen(feed.id, jobs.map((j) => j.data.item.guid), ctx.now());
+    await store.markSeen(feed.id, jobs.map((j) => seenKey(j.data.item)), ctx.now());
     await countOutcome(ctx.redis, prefix, runId, 'feeds.polled');
     await countOutcome(ctx.redis, prefix, runId, 'items.new', jobs.length);
     await countOutcome(ctx.redis, prefix, runId, 'items.seen', items.length - jobs.length);

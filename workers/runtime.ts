@@ -9,6 +9,7 @@ import { internalJobOptions, type QueueName, type WorkerContext } from './contex
 import { dedupeProcessor } from './dedupe.ts';
 import { INTERNAL_QUEUES, OUTPUT_QUEUES, QUEUES, type PollJob } from './jobs.ts';
 import type { Logger } from './log.ts';
+import { FeedStore } from './feed-state.ts';
 import { pollProcessor } from './poll.ts';
 import { readStats } from './stats.ts';
 
@@ -140,6 +141,8 @@ export interface RunSummary {
   feeds: number;
   stats: Record<string, number>;
   failures: FailureSummary[];
+  /** Feeds that were read but with a problem the parser recovered from. */
+  warnings: Array<{ feedUrl: string; warning: string }>;
 }
 
 /** Polls every feed once (jobs tagged with runId), waits until everything downstream is done, summarises. */
@@ -165,7 +168,13 @@ export async function runOnce(ctx: WorkerContext, feeds: readonly FeedConfig[], 
       });
     }
   }
-  return { runId: opts.runId, feeds: feeds.length, stats: await readStats(ctx.redis, ctx.settings.prefix, opts.runId), failures };
+  const store = new FeedStore(ctx.redis, ctx.settings.prefix);
+  const warnings: RunSummary['warnings'] = [];
+  for (const feed of feeds) {
+    const state = await store.get(feed.id);
+    if (state.lastWarning) warnings.push({ feedUrl: feed.url, warning: state.lastWarning });
+  }
+  return { runId: opts.runId, feeds: feeds.length, stats: await readStats(ctx.redis, ctx.settings.prefix, opts.runId), failures, warnings };
 }
 
 /** Every record in the output queues (oldest first), e.g. for `demo --out`. */

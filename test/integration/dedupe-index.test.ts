@@ -142,11 +142,20 @@ describe('DedupeIndex exact levels and the window', () => {
     }
   });
 
-  it('matches the same guid at level guid', async () => {
+  it('matches the same guid at level guid when the text is an edited version', async () => {
     const first = { ...seeds[0]!, guid: 'urn:uuid:1b4e28ba-2fa1-11d2-883f-0016d3cca427' };
     await index.decide(first);
-    const d = await index.decide({ ...seeds[4]!, guid: first.guid, text: UNRELATED_TEXT });
+    // the same item re-published under another URL with a paragraph added at the end
+    const edited = `${first.text}\n\nUpdate: the ministry confirmed the figures on Thursday evening.`;
+    const d = await index.decide({ ...seeds[4]!, guid: first.guid, text: edited });
     expect(d.kind === 'duplicate' && d.evidence.level).toBe('guid');
+  });
+
+  it('does not merge two different articles that reuse one guid (sloppy CMS)', async () => {
+    const first = { ...seeds[0]!, guid: 'urn:uuid:0b0e28ba-2fa1-11d2-883f-0016d3cca427' };
+    await index.decide(first);
+    const d = await index.decide({ ...seeds[4]!, guid: first.guid, text: UNRELATED_TEXT.repeat(3), title: 'Tomato harvest' });
+    expect(d.kind).toBe('story');
   });
 
   it('matches an exact text copy under another URL at level text-hash', async () => {

@@ -236,7 +236,7 @@ function countPlaceholders(file: string): number {
 describe('broken feeds', () => {
   it('lists the 500, the malformed and the unresolvable feed', () => {
     expect(server.brokenFeeds.map((f) => f.id)).toEqual(brokenFeeds.map((b) => b.id));
-    expect(new Set(brokenFeeds.map((b) => b.failure))).toEqual(new Set(['http-500', 'malformed', 'unresolvable']));
+    expect(new Set(brokenFeeds.map((b) => b.failure))).toEqual(new Set(['http-500', 'malformed', 'not-a-feed', 'unresolvable']));
   });
 
   it('the 500 route answers 500', async () => {

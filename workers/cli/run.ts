@@ -110,6 +110,8 @@ export function summaryLines(summary: RunSummary, extra: Record<string, number> 
     `failures:   ${summary.failures.length}`,
   ];
   for (const f of summary.failures) lines.push(`  - ${f.queue} ${f.target}: ${f.reason} (attempts: ${f.attempts})`);
+  lines.push(`warnings:   ${summary.warnings.length}`);
+  for (const w of summary.warnings) lines.push(`  - ${w.feedUrl}: ${w.warning}`);
   return lines;
 }
 
