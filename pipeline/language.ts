@@ -3,7 +3,7 @@
 // poor on a few words (seed 000's English sub-heading "Three-level design" comes out as
 // Latin), so short blocks are labelled from their script and their context instead.
 import type { Block } from './records.ts';
-import { dominantScript, normaliseText, type Script } from './text.ts';
+import { dominantScript, normaliseText, scriptCounts, type Script } from './text.ts';
 
 export interface LanguageGuess {
   /** BCP-47 primary subtag, `und` when undetermined. */
@@ -46,8 +46,13 @@ export const SHORT_BLOCK_CHARS = 60;
  */
 const FOREIGN_LATIN_MIN_CHARS = 100;
 const FOREIGN_LATIN_MIN_PROBABILITY = 0.9;
-/** Priors decide between the two best document languages when the runner-up scores at least this share of the best. */
-const NEAR_TIE = 0.8;
+/** A prior (hint, `<html lang>`, feed language) wins over the best document language when it scores at least this share of it. */
+const PRIOR_TIE = 0.5;
+/**
+ * When CLD3 vouches for less than this share of the text (names, scores, tables: a sports
+ * results page comes out "French" on one line), a prior decides the document language.
+ */
+const MIN_RELIABLE_COVERAGE = 0.25;
 
 // Deprecated ISO 639 codes CLD3 still emits, and their current BCP-47 subtags.
 const RENAMED: Record<string, string> = { iw: 'he', ji: 'yi', in: 'id', jw: 'jv', mo: 'ro', sh: 'sr', tl: 'tl' };
@@ -129,8 +134,10 @@ function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], p
   // Document language: CLD3's reliable verdicts on blocks, weighted by length and probability.
   const scores = new Map<string, number>();
   let total = 0;
+  let allWeight = 0;
   blocks.forEach((b, i) => {
     const g = guesses[i]!;
+    allWeight += textWeight(b.text);
     if (!g.reliable || g.language === 'und' || b.text.length < 20) return;
     const w = textWeight(b.text) * g.confidence * (b.text.length < SHORT_BLOCK_CHARS ? 0.5 : 1);
     scores.set(g.language, (scores.get(g.language) ?? 0) + w);
@@ -139,21 +146,24 @@ function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], p
   const ranked = [...scores].sort((a, b) => b[1] - a[1]);
   let language = 'und';
   let confidence = 0;
-  if (ranked.length) {
+  if (ranked.length && !(priorList.length && total < MIN_RELIABLE_COVERAGE * allWeight)) {
     let [bestLang, bestScore] = ranked[0]!;
-    for (const [lang, score] of ranked.slice(1)) {
-      if (score < NEAR_TIE * bestScore) break;
-      if (priorList.includes(lang) && !priorList.includes(bestLang)) {
-        [bestLang, bestScore] = [lang, score];
-        break;
+    // The strongest prior that comes close to the best takes it (id over ms, en over a stray fr).
+    if (!priorList.includes(bestLang)) {
+      for (const prior of priorList) {
+        const score = scores.get(prior) ?? 0;
+        if (score >= PRIOR_TIE * bestScore) {
+          [bestLang, bestScore] = [prior, score];
+          break;
+        }
       }
     }
     language = bestLang;
     confidence = total ? bestScore / total : 0;
   } else if (priorList.length) {
-    // Nothing CLD3 could vouch for (very short text): the priors are all we have.
+    // Too little text CLD3 could vouch for: the priors are all we have.
     language = priorList[0]!;
-    confidence = 0.3;
+    confidence = Math.min(0.5, (scores.get(language) ?? 0) / (total || 1) + 0.3);
   }
 
   const docScript = dominantScript(blocks.map((b) => b.text).join(' '));
@@ -185,6 +195,12 @@ function labelAlone(text: string, guess: LanguageGuess, docLanguage: string, doc
   const script = dominantScript(text);
   if (!script) return { language: docLanguage, confidence: 0.5, reliable: false }; // digits and punctuation
   const long = text.length >= SHORT_BLOCK_CHARS;
+  // A line with letters of the document's own non-Latin script is in the document's language
+  // (a Han-only "関連記事" or a mixed "Speccyのportable版" in a Japanese page), unless CLD3 is
+  // sure on a long text.
+  if (docScript && docScript !== 'Latin' && sharesScript(text, docScript) && !(long && guess.reliable && guess.confidence >= 0.9)) {
+    return { language: docLanguage, confidence: 0.8, reliable: false };
+  }
   if (script === 'Latin') {
     if (!long || !guess.reliable || guess.language === 'und') return undefined;
     const foreign = guess.language !== docLanguage && docScript === 'Latin';
@@ -201,6 +217,13 @@ function labelAlone(text: string, guess: LanguageGuess, docLanguage: string, doc
     return { language: shared[0]!, confidence: 0.6, reliable: false };
   }
   return long && guess.reliable ? guess : undefined;
+}
+
+function sharesScript(text: string, docScript: Script): boolean {
+  const counts = scriptCounts(text);
+  if (counts.has(docScript)) return true;
+  // Japanese is written in Kana and Han, Korean sometimes with Han.
+  return (docScript === 'Kana' || docScript === 'Hangul') && counts.has('Han');
 }
 
 function nearestLatinLabel(labels: Array<LanguageGuess | undefined>, latin: boolean[], from: number, step: 1 | -1): string | undefined {

@@ -100,6 +100,17 @@ describe('detectLanguages: short blocks', () => {
     expect(blocks[1]!.language).toBe('uk');
   });
 
+  it('a Han-only or mixed Latin/Kana line in a Japanese document is Japanese', () => {
+    const ja = [
+      '東京都は来年度から、新しい防災計画を導入すると発表しました。地震や大雨への備えを強化するということです。',
+      '計画では、避難所の数を増やすほか、高齢者への連絡体制を見直すことも盛り込まれています。',
+    ];
+    const { language, blocks } = detector.detectLanguages([p(ja[0]!), h('関連記事'), p(ja[1]!), h('Speccyのportable版')], {});
+    expect(language).toBe('ja');
+    expect(blocks[1]!.language).toBe('ja');
+    expect(blocks[3]!.language).toBe('ja');
+  });
+
   it('a short Latin line between two paragraphs of another Latin-script language takes theirs', () => {
     const fr = [
       "Le président a déclaré mercredi que les discussions sur les garanties de sécurité se poursuivraient la semaine prochaine à Paris.",
@@ -134,6 +145,24 @@ describe('detectLanguages: the document', () => {
     const blocks = [p(en), p(de)];
     expect(detector.detectLanguages(blocks, { hint: 'de' }).language).toBe('de');
     expect(detector.detectLanguages(blocks, { htmlLang: 'en' }).language).toBe('en');
+  });
+
+  it('lets a prior decide when CLD3 vouches for little of the text (names and scores)', () => {
+    // CLD3 is unsure of every line but one, which it calls Catalan.
+    const results = [
+      'Palm Bay d. Rockledge 70-44',
+      'Rockledge 14 11 6 15 — 44',
+      'Palm Bay (1-0-2): Noah Jackson 1 goal, 1 assist. Sheldon Bryan 1 goal, 1 assist.',
+      'Rockledge (3-1): C. Martinez 1 goal. D. Robbins 1 save.',
+      'Astronaut (NR): Jaden Siemans 7 saves.',
+      'Cocoa (1-2): Jordan Munoz 8 saves.',
+      'Melbourne (1-1-1): Jessica Newton 2 saves.',
+      'Melbourne (3-0): Osas Osaro 3 goals, 1 assist. Aden O’Hara 2 goals, 2 assists.',
+    ].map(p);
+    expect(detector.detectLanguages(results, {}).language).not.toBe('en');
+    const doc = detector.detectLanguages(results, { htmlLang: 'en' });
+    expect(doc.language).toBe('en');
+    expect(doc.confidence).toBeLessThanOrEqual(0.5);
   });
 
   it('does not let a prior outvote a clear majority', () => {
