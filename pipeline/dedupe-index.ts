@@ -156,7 +156,7 @@ export class DedupeIndex {
         await this.releaseLock(token);
       }
     }
-    throw new RetryableError('dedupe', 'REDIS_UNAVAILABLE', `lost the decision lock ${COMMIT_ATTEMPTS} times for ${article.id}`);
+    throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `lost the decision lock ${COMMIT_ATTEMPTS} times for ${article.id}`);
   }
 
   /** The members of a story, its own article first, or null when unknown or expired. */
@@ -381,7 +381,7 @@ export class DedupeIndex {
       const ok = await this.redis.set(this.key('lock'), token, 'PX', this.opts.lockTtlMs, 'NX');
       if (ok === 'OK') return token;
       if (Date.now() >= deadline) {
-        throw new RetryableError('dedupe', 'REDIS_UNAVAILABLE', `decision lock not acquired within ${this.opts.lockWaitMs} ms`);
+        throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `decision lock not acquired within ${this.opts.lockWaitMs} ms`);
       }
       // exponential backoff from 5 ms up to 200 ms, with jitter so waiters do not march in step
       const delay = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());

@@ -19,28 +19,31 @@ export type Stage =
   | 'redis'
   | 'worker';
 
-export type ErrorCode =
+/** Every error code, each documented in README.md › Errors (a test checks). */
+export const ERROR_CODES = [
   // network and HTTP (raised by pipeline/http.ts, classified once there)
-  | 'DNS_NOT_FOUND'
-  | 'CONNECT_FAILED'
-  | 'TIMEOUT'
-  | 'HTTP_RETRYABLE_STATUS' // 408, 425, 429, 500, 502, 503, 504 …
-  | 'HTTP_STATUS' // any other non-2xx
-  | 'TOO_LARGE'
-  | 'TOO_MANY_REDIRECTS'
-  | 'BAD_URL'
-  | 'UNSUPPORTED_PROTOCOL'
-  | 'DECOMPRESSION_FAILED'
+  'DNS_NOT_FOUND',
+  'CONNECT_FAILED',
+  'TIMEOUT',
+  'HTTP_RETRYABLE_STATUS', // 408, 425, 429, 500, 502, 503, 504
+  'HTTP_STATUS', // any other non-2xx
+  'TOO_LARGE',
+  'TOO_MANY_REDIRECTS',
+  'BAD_URL',
+  'UNSUPPORTED_PROTOCOL',
+  'DECOMPRESSION_FAILED',
   // content
-  | 'UNDECODABLE'
-  | 'FEED_UNPARSEABLE'
-  | 'NOT_A_FEED'
-  | 'PAGE_EMPTY'
-  | 'NOT_HTML' // fetch-page: the response is not an HTML document (content type)
-  | 'INVALID_JOB'
+  'FEED_UNPARSEABLE',
+  'NOT_A_FEED',
+  'PAGE_EMPTY',
+  'NOT_HTML', // fetch-page: the response is not an HTML document (content type)
+  'INVALID_JOB',
   // infrastructure
-  | 'REDIS_UNAVAILABLE'
-  | 'CONFIG_INVALID';
+  'LOCK_TIMEOUT',
+  'REDIS_UNAVAILABLE',
+  'CONFIG_INVALID',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorDetails {
   url?: string;

@@ -13,8 +13,9 @@ export async function runTail(config: Config, opts: { drain: boolean; stdout: No
   const print = async (job: Job): Promise<void> => {
     opts.stdout.write(`${JSON.stringify(job.data)}\n`);
   };
+  const connections = OUTPUT_QUEUES.map(() => redisConnection(handle.url));
   const workers = OUTPUT_QUEUES.map(
-    (name) => new Worker(name, print, { connection: redisConnection(handle.url), prefix: config.settings.prefix, concurrency: 1 }),
+    (name, i) => new Worker(name, print, { connection: connections[i]!, prefix: config.settings.prefix, concurrency: 1 }),
   );
   for (const w of workers) w.on('error', (err) => opts.log.error({ err: err.message }, 'tail worker error'));
   await new Promise<void>((resolve) => {
@@ -36,6 +37,6 @@ export async function runTail(config: Config, opts: { drain: boolean; stdout: No
   });
   await Promise.all(workers.map((w) => w.close()));
   await Promise.all(Object.values(queues).map((q) => q.close()));
-  await redis.quit();
+  await Promise.all([redis, ...connections].map((c) => c.quit().catch(() => {})));
   await handle.stop();
 }

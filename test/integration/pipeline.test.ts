@@ -1,0 +1,143 @@
+// The queues on real Redis with the fixture outlets on loopback: idempotency, re-delivery,
+// conditional GET across polls, and failed jobs that an operator can inspect and retry.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../config/load.ts';
+import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
+import type { FeedConfig } from '../../pipeline/records.ts';
+import { createLogger } from '../../workers/log.ts';
+import { runOnce, startRuntime, waitForDrain, type Runtime } from '../../workers/runtime.ts';
+import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+const log = createLogger('silent');
+
+function configFor(prefix: string, feeds: FeedConfig[], hosts: Record<string, string>, extra: Partial<Config['settings']> = {}): Config {
+  return loadConfig({
+    env: {},
+    feeds,
+    overrides: (s) => {
+      s.prefix = prefix;
+      s.http.hostOverrides = hosts;
+      s.backoffMs = 50;
+      Object.assign(s, extra);
+    },
+  });
+}
+
+async function outputCounts(rt: Runtime): Promise<{ stories: number; duplicates: number }> {
+  const q = rt.ctx.queues;
+  const count = async (name: 'stories' | 'duplicates'): Promise<number> => {
+    const c = await q[name].getJobCounts('waiting', 'active', 'completed', 'delayed', 'prioritized');
+    return Object.values(c).reduce((a, b) => a + b, 0);
+  };
+  return { stories: await count('stories'), duplicates: await count('duplicates') };
+}
+
+describe('pipeline on real Redis', () => {
+  let server: FixtureServer;
+  const redis = newRedis();
+  const prefixes: string[] = [];
+
+  beforeAll(async () => {
+    server = await startFixtureServer();
+  });
+  afterAll(async () => {
+    await server.close();
+    for (const p of prefixes) await deletePrefix(redis, p);
+    redis.disconnect();
+  });
+
+  it('polls again with conditional GET, skips seen items, and never publishes twice — even on re-delivery', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const config = configFor(prefix, server.feeds, server.hosts);
+    const rt = await startRuntime(config, { redisUrl: testRedisUrl(), log });
+    try {
+      const first = await runOnce(rt.ctx, config.feeds, { runId: 'one', timeoutMs: 120_000 });
+      expect(first.failures).toEqual([]);
+      const after1 = await outputCounts(rt);
+      expect(after1.stories).toBeGreaterThan(10);
+      expect(after1.duplicates).toBe(4);
+
+      const requestsBefore = server.requests.length;
+      const second = await runOnce(rt.ctx, config.feeds, { runId: 'two', timeoutMs: 120_000 });
+      // every feed answered 304 to the validators remembered from the first poll
+      expect(second.stats['feeds.not-modified']).toBe(config.feeds.length);
+      expect(second.stats['items.new'] ?? 0).toBe(0);
+      const conditional = server.requests.slice(requestsBefore);
+      expect(conditional).toHaveLength(config.feeds.length);
+      expect(conditional.every((r) => r.headers['if-none-match'] || r.headers['if-modified-since'])).toBe(true);
+      expect(await outputCounts(rt)).toEqual(after1);
+
+      // a dedupe job delivered again (e.g. after a worker crash) under another job id
+      const done = await rt.ctx.queues.dedupe.getJobs(['completed'], 0, -1);
+      expect(done.length).toBe(after1.stories + after1.duplicates);
+      for (const job of done.slice(0, 6)) await rt.ctx.queues.dedupe.add('dedupe', job.data, { jobId: `${job.id}-again` });
+      await waitForDrain(rt.ctx, { timeoutMs: 60_000 });
+      expect(await outputCounts(rt)).toEqual(after1);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it('keeps a failed job inspectable and lets an operator retry it', async () => {
+    let healthy = false;
+    const flaky: Server = createServer((req, res) => {
+      if (!healthy) {
+        res.writeHead(503, { 'retry-after': '0' }).end('busy');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/rss+xml' });
+      res.end('<?xml version="1.0"?><rss version="2.0"><channel><title>Flaky</title><link>http://flaky.test/</link></channel></rss>');
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    const port = (flaky.address() as AddressInfo).port;
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const feed: FeedConfig = { id: 'flaky', url: `http://flaky.test:${port}/feed`, pollIntervalSeconds: 300 };
+    const config = configFor(prefix, [feed], { 'flaky.test': '127.0.0.1' }, { jobAttempts: 2 });
+    const rt = await startRuntime(config, { redisUrl: testRedisUrl(), log });
+    try {
+      const run = await runOnce(rt.ctx, [feed], { runId: 'r', timeoutMs: 60_000 });
+      expect(run.failures).toHaveLength(1);
+      expect(run.failures[0]).toMatchObject({ queue: 'poll', attempts: 2 });
+      expect(run.failures[0]!.reason).toMatch(/^\[HTTP_RETRYABLE_STATUS\] fetch-feed: HTTP 503/);
+      // the feed's health says so too
+      const state = await rt.ctx.redis.hgetall(`${prefix}:feed:flaky:state`);
+      expect(Number(state.consecutiveFailures)).toBe(2);
+      expect(state.lastError).toMatch(/HTTP_RETRYABLE_STATUS/);
+
+      healthy = true;
+      const [failed] = await rt.ctx.queues.poll.getJobs(['failed']);
+      await failed!.retry();
+      await waitForDrain(rt.ctx, { timeoutMs: 30_000 });
+      const job = await rt.ctx.queues.poll.getJob(failed!.id!);
+      expect(await job!.getState()).toBe('completed');
+      expect(job!.returnvalue).toMatchObject({ status: 'fetched' });
+      expect((await rt.ctx.redis.hgetall(`${prefix}:feed:flaky:state`)).consecutiveFailures).toBe('0');
+    } finally {
+      await rt.close();
+      await new Promise((r) => flaky.close(r));
+    }
+  });
+
+  it('fails a malformed job permanently with INVALID_JOB instead of crashing the worker', async () => {
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const config = configFor(prefix, [], {});
+    const rt = await startRuntime(config, { redisUrl: testRedisUrl(), log });
+    try {
+      await rt.ctx.queues.article.add('article', { feed: { id: 'x' }, item: 42 }, { jobId: 'bad-1', attempts: 3 });
+      await waitForDrain(rt.ctx, { timeoutMs: 30_000 });
+      const job = await rt.ctx.queues.article.getJob('bad-1');
+      expect(await job!.getState()).toBe('failed');
+      expect(job!.attemptsMade).toBe(1);
+      expect(job!.failedReason).toMatch(/^\[INVALID_JOB\] worker: malformed article job/);
+      // the worker is still alive and takes the next job
+      expect(rt.workers.every((w) => w.isRunning())).toBe(true);
+    } finally {
+      await rt.close();
+    }
+  });
+});
