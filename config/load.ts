@@ -47,7 +47,7 @@ export interface Settings {
   minWords: number;
   dedupeWindowHours: number;
   keepCompleted: number;
-  /** Options of the HTTP client; `hostOverrides` is set by the demo and tests for the fixture hosts, not by an env option. */
+  /** Options of the HTTP client. */
   http: HttpOptions;
 }
 
@@ -90,7 +90,7 @@ export function settingsFromEnv(v: EnvValues): Settings {
       maxBytes: v.FEEDSIFT_HTTP_MAX_BYTES,
       maxRedirects: v.FEEDSIFT_HTTP_MAX_REDIRECTS,
       userAgent: v.FEEDSIFT_USER_AGENT,
-      hostOverrides: {},
+      hostOverrides: { ...v.FEEDSIFT_HOST_OVERRIDES },
     },
   };
 }

@@ -89,6 +89,24 @@ export const envOptions = {
   FEEDSIFT_HTTP_BODY_TIMEOUT_MS: [int(100, 600_000).default(30_000), 'Time allowed for the whole body.'],
   FEEDSIFT_HTTP_MAX_BYTES: [int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024), 'Largest response body accepted (after decompression).'],
   FEEDSIFT_HTTP_MAX_REDIRECTS: [int(0, 20).default(5), 'Redirects followed per request.'],
+  FEEDSIFT_HOST_OVERRIDES: [
+    z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const map: Record<string, string> = {};
+        for (const pair of v.split(',').map((p) => p.trim()).filter(Boolean)) {
+          const m = /^([A-Za-z0-9.-]+)=([0-9.]+|\[?[0-9A-Fa-f:]+\]?)$/.exec(pair);
+          if (!m) {
+            ctx.addIssue({ code: 'custom', message: `"${pair}" is not host=IP` });
+            continue;
+          }
+          map[m[1]!.toLowerCase()] = m[2]!.replace(/^\[|\]$/g, '');
+        }
+        return map;
+      }),
+    'Comma-separated host=IP pairs resolved without DNS (like extra /etc/hosts entries), e.g. `feeds.internal=10.0.0.5`.',
+  ],
   FEEDSIFT_USER_AGENT: [z.string().min(1).default('feedsift/0.1 (+https://github.com/feedsift/feedsift)'), 'User-Agent sent with every request.'],
   FEEDSIFT_MAX_ITEMS_PER_FEED: [int(1, 10_000).default(200), 'Items taken from one poll of one feed (newest first as the feed lists them).'],
   FEEDSIFT_MIN_WORDS: [int(0, 10_000).default(25), 'Articles with fewer words after cleaning are dropped as too-short (counted, not published).'],

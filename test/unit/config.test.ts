@@ -130,6 +130,14 @@ describe('loadConfig', () => {
     );
   });
 
+  it('parses host overrides and rejects malformed pairs', () => {
+    const file = tempFile('feeds.yaml', 'feeds: []\n');
+    const config = loadConfig({ env: { FEEDSIFT_FEEDS_FILE: file, FEEDSIFT_HOST_OVERRIDES: 'a.test=127.0.0.1, B.test=[::1]' } });
+    expect(config.settings.http.hostOverrides).toEqual({ 'a.test': '127.0.0.1', 'b.test': '::1' });
+    const problems = problemsOf(() => loadConfig({ env: { FEEDSIFT_FEEDS_FILE: file, FEEDSIFT_HOST_OVERRIDES: 'a.test:127.0.0.1' } }));
+    expect(problems.map((p) => p.path)).toEqual(['FEEDSIFT_HOST_OVERRIDES']);
+  });
+
   it('says when the feeds file cannot be read', () => {
     const problems = problemsOf(() => loadConfig({ env: { FEEDSIFT_FEEDS_FILE: '/nonexistent/feeds.yaml' } }));
     expect(problems).toHaveLength(1);
@@ -151,6 +159,8 @@ describe('README documents every environment option with its default', () => {
     const schema = envOptions[key as keyof typeof envOptions][0];
     const parsed = schema.safeParse(undefined);
     const dflt = parsed.success ? parsed.data : undefined;
-    if (dflt !== undefined) expect(row).toContain(`\`${String(dflt)}\``);
+    if (dflt !== null && typeof dflt === 'object') expect(Object.keys(dflt)).toEqual([]);
+    if (dflt !== null && typeof dflt === 'object') expect(row).toContain('(none)');
+    else if (dflt !== undefined) expect(row).toContain(`\`${String(dflt)}\``);
   });
 });

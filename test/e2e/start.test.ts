@@ -1,0 +1,105 @@
+// `feedsift start` as docker compose runs it: the scheduler and worker services' own commands
+// (read from docker-compose.yml), started natively against real Redis and the fixture outlets,
+// then stopped with SIGTERM.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Queue } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { outlets } from '../../fixtures/manifest.ts';
+import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
+import { REPO_ROOT } from '../helpers/eval.ts';
+import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+
+const CLI = path.join(REPO_ROOT, 'workers', 'cli', 'feedsift.js');
+const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as {
+  services: Record<string, { command: string[]; environment: Record<string, string> }>;
+};
+
+interface Proc {
+  child: ChildProcess;
+  stderr: string;
+  exit: Promise<number | null>;
+}
+
+function launch(args: string[], env: Record<string, string>): Proc {
+  const fullEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) fullEnv[k] = v;
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc: Proc = { child, stderr: '', exit: new Promise((resolve) => child.on('close', resolve)) };
+  child.stderr!.on('data', (d: Buffer) => (proc.stderr += d.toString()));
+  return proc;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+describe('feedsift start, as the compose services run it', () => {
+  let server: FixtureServer;
+  const redis = newRedis();
+  const prefix = uniquePrefix();
+  const procs: Proc[] = [];
+
+  beforeAll(async () => {
+    server = await startFixtureServer();
+  });
+  afterAll(async () => {
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await server.close();
+    await deletePrefix(redis, prefix);
+    redis.disconnect();
+  });
+
+  it('schedules one poll per feed, processes every feed, and stops gracefully on SIGTERM', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'feedsift-start-'));
+    const feedsFile = path.join(dir, 'feeds.yaml');
+    writeFileSync(feedsFile, `feeds:\n${server.feeds.map((f) => `  - url: ${f.url}\n    id: ${f.id}\n    name: ${JSON.stringify(f.name)}\n    pollInterval: 1h\n`).join('')}`);
+    const env = {
+      REDIS_URL: testRedisUrl(),
+      FEEDSIFT_PREFIX: prefix,
+      FEEDSIFT_FEEDS_FILE: feedsFile,
+      FEEDSIFT_HOST_OVERRIDES: Object.entries(server.hosts).map(([h, ip]) => `${h}=${ip}`).join(','),
+      FEEDSIFT_LOG_LEVEL: 'info',
+    };
+    for (const service of ['scheduler', 'worker']) {
+      const { command, environment } = compose.services[service]!;
+      // the service's own command; its REDIS_URL and paths are the container's, so ours replace them
+      expect(environment.REDIS_URL).toBeDefined();
+      procs.push(launch(command, env));
+    }
+
+    const stories = new Queue('stories', { connection: redis, prefix });
+    const duplicates = new Queue('duplicates', { connection: redis, prefix });
+    const poll = new Queue('poll', { connection: redis, prefix });
+    try {
+      // every page of every good fixture feed comes out as a story or a duplicate notice
+      const expectedArticles = outlets.reduce((n, o) => n + o.pages.length, 0);
+      await until(async () => (await stories.count()) + (await duplicates.count()) >= expectedArticles, 90_000);
+      expect(await duplicates.count()).toBe(4);
+      const schedulers = await poll.getJobSchedulers(0, -1);
+      expect(schedulers.map((s) => s.key).sort()).toEqual(server.feeds.map((f) => `feed-${f.id}`).sort());
+      expect(schedulers.every((s) => s.every === 3_600_000)).toBe(true);
+    } finally {
+      await stories.close();
+      await duplicates.close();
+      await poll.close();
+    }
+
+    for (const p of procs) p.child.kill('SIGTERM');
+    const codes = await Promise.all(procs.map((p) => p.exit));
+    expect(codes).toEqual([0, 0]);
+    for (const p of procs) {
+      expect(p.stderr).toMatch(/"msg":"stopping: waiting for in-flight jobs"/);
+      expect(p.stderr).toMatch(/"msg":"stopped"/);
+    }
+    expect(procs[0]!.stderr).toMatch(/job schedulers in place/);
+  }, 150_000);
+});
