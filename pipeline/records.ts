@@ -87,71 +87,63 @@ export type RemovalReason = (typeof removalReasons)[number];
 
 /** A block the strip stage removed from the text, with why. */
 export const removedBlockSchema = z.object({
-  reason: z.enum(removalReasons),
-  /** Language of the removed block when it was detected (always set for foreign-language). */
-  language: z.string().optional(),
-  text: z.string(),
+  reason: z.enum(removalReasons).describe('Why the block was removed.'),
+  language: z.string().optional().describe('Language of the removed block when detected (always set for foreign-language).'),
+  text: z.string().describe('The removed text.'),
 });
 export type RemovedBlock = z.infer<typeof removedBlockSchema>;
 
 /** The evidence behind a duplicate decision: enough for an operator to answer "why?". */
-export const evidenceSchema = z.object({
-  /** Which level matched: same URL / guid / text hash, near copy (shingles), or rewrite (weighted terms). */
-  level: z.enum(['url', 'guid', 'text-hash', 'near-copy', 'rewrite']),
-  /** The score the decision was made on (0–1) and the threshold it passed. */
-  score: z.number(),
-  threshold: z.number(),
-  /** Distinctive terms both articles share, most informative first. */
-  sharedTerms: z.array(z.string()),
-  /** Numbers and named entities both share. */
-  sharedEntities: z.array(z.string()),
-  /** Id of the article matched (the story's canonical article or another member). */
-  matchedArticleId: z.string(),
-  matchedUrl: z.string(),
-});
+export const evidenceSchema = z
+  .object({
+    level: z
+      .enum(['url', 'guid', 'text-hash', 'near-copy', 'rewrite'])
+      .describe('Which level matched: same canonical URL, same guid (with similar text), same normalised text, near copy (MinHash over word shingles), or rewrite (weighted terms and entities).'),
+    score: z.number().describe('The score the decision was made on (0–1).'),
+    threshold: z.number().describe('The threshold the score passed.'),
+    sharedTerms: z.array(z.string()).describe('Distinctive terms both articles share, most informative first.'),
+    sharedEntities: z.array(z.string()).describe('Names, numbers and quoted phrases both articles share.'),
+    matchedArticleId: z.string().describe('Id of the article this one matched (a member of the story).'),
+    matchedUrl: z.string().describe('Canonical URL of the matched article.'),
+  })
+  .describe('Why this article was judged a copy of the story.');
 export type Evidence = z.infer<typeof evidenceSchema>;
 
 export const SCHEMA_VERSION = 1 as const;
 
 const baseRecord = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  /** Article id: sha-256 (hex, 32 chars) of the canonical URL. Idempotency key for consumers. */
-  id: z.string(),
-  /** Story id: the id of the story's first article. */
-  storyId: z.string(),
-  /** The item link from the feed. */
-  url: z.string(),
-  canonicalUrl: z.string(),
-  feedUrl: z.string(),
-  /** The outlet: the feed's configured name, else the page's site name, else its host. */
-  source: z.string(),
+  schemaVersion: z.literal(SCHEMA_VERSION).describe('Changes only when a field is removed or changes meaning.'),
+  id: z.string().describe('Article id: the first 32 hex chars of SHA-256 of the canonical URL. Idempotency key of a duplicate notice.'),
+  storyId: z.string().describe('The story this article belongs to: the id of its first article. Idempotency key of a story record.'),
+  url: z.string().describe('The item link as the feed gave it.'),
+  canonicalUrl: z.string().describe('rel=canonical / og:url, resolved, tracking parameters removed.'),
+  feedUrl: z.string().describe('The feed the item came from.'),
+  source: z.string().describe('The outlet: the configured feed name, else the site name, else the feed title, else the host.'),
   title: z.string(),
   byline: z.string().nullable(),
-  /** ISO 8601 or null when neither the feed nor the page says. */
-  publishedAt: z.string().nullable(),
-  fetchedAt: z.string(),
-  /** BCP-47 primary subtag, `und` when undetermined. */
-  language: z.string(),
+  publishedAt: z.string().nullable().describe('ISO 8601; from the feed item, else page meta / JSON-LD; null when neither says.'),
+  fetchedAt: z.string().describe('ISO 8601: when the page was fetched.'),
+  language: z.string().describe('BCP-47 primary subtag of the document; `und` when undetermined.'),
   languageConfidence: z.number().min(0).max(1),
-  /** Clean article text: blocks separated by a blank line. */
-  text: z.string(),
-  wordCount: z.number().int().nonnegative(),
-  removed: z.array(removedBlockSchema),
+  text: z.string().describe('Clean article text: blocks separated by a blank line.'),
+  wordCount: z.number().int().nonnegative().describe('Words, by Unicode word segmentation (CJK counted right).'),
+  removed: z.array(removedBlockSchema).describe('Every block stripped from the page, with the reason.'),
   siteName: z.string().nullable(),
   leadImage: z.string().nullable(),
-  extractedFrom: z.enum(['page', 'feed']),
+  extractedFrom: z.enum(['page', 'feed']).describe('Whether the text came from the page or, as a fallback, from the feed item.'),
 });
 
-export const storyRecordSchema = baseRecord.extend({
-  kind: z.literal('story'),
-});
+export const storyRecordSchema = baseRecord
+  .extend({ kind: z.literal('story').describe('A unique story (queue `stories`).') })
+  .describe('One record per unique story.');
 
-export const duplicateRecordSchema = baseRecord.extend({
-  kind: z.literal('duplicate'),
-  /** Similarity to the matched article (0–1). */
-  similarity: z.number(),
-  evidence: evidenceSchema,
-});
+export const duplicateRecordSchema = baseRecord
+  .extend({
+    kind: z.literal('duplicate').describe('A later copy of a story (queue `duplicates`).'),
+    similarity: z.number().describe('Similarity to the matched article (0–1).'),
+    evidence: evidenceSchema,
+  })
+  .describe('One notice per later copy of a story, pointing to it by storyId.');
 
 export const outputRecordSchema = z.discriminatedUnion('kind', [storyRecordSchema, duplicateRecordSchema]);
 export type StoryRecord = z.infer<typeof storyRecordSchema>;
