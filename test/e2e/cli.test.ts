@@ -110,6 +110,14 @@ describe('feedsift extract', () => {
 });
 
 describe('feedsift run --once, tail and configuration errors', () => {
+  it('says how to install Redis when REDIS_URL is unset and no redis-server is on PATH', async () => {
+    const emptyPath = path.dirname(tmp('x'));
+    const run = await feedsift(['demo'], { REDIS_URL: undefined, PATH: emptyPath });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/REDIS_URL is not set and no redis-server is on PATH/);
+    expect(run.stderr).toMatch(/apt-get install redis-server/);
+  });
+
   it('exits non-zero listing every configuration problem at once', async () => {
     const file = tmp('feeds.yaml');
     writeFileSync(file, 'feeds:\n  - url: ftp://x.example/feed\n  - url: https://ok.example/rss\n    pollInterval: sometimes\n');
