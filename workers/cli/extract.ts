@@ -46,8 +46,8 @@ async function extractOne(input: ExtractInput): Promise<Record<string, unknown>>
 
 export async function runExtract(files: string[], io: { url?: string | undefined; stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream }): Promise<number> {
   const write = (o: unknown): void => void io.stdout.write(`${JSON.stringify(o)}\n`);
-  let failures = 0;
   if (files.length) {
+    let failures = 0;
     for (const file of files) {
       const r = await extractOne({ id: file, file, ...(io.url ? { url: io.url } : {}) });
       if ('error' in r) failures++;
@@ -66,13 +66,11 @@ export async function runExtract(files: string[], io: { url?: string | undefined
       if (parsed === null || typeof parsed !== 'object') throw new Error('not a JSON object');
       input = { ...parsed, id: parsed.id === undefined ? String(lineNo) : String(parsed.id) } as ExtractInput;
     } catch (err) {
-      failures++;
       write({ id: String(lineNo), error: { code: 'INVALID_JOB', message: `extract: line ${lineNo} is not a JSON object: ${(err as Error).message}` } });
       continue;
     }
-    const r = await extractOne(input);
-    if ('error' in r) failures++;
-    write(r);
+    write(await extractOne(input));
   }
+  // in JSON Lines mode a failed input is an answer line, not a failed command
   return 0;
 }
