@@ -4,7 +4,7 @@
 // (no serialise-and-reparse). Blocks Readability cleaned out of the article's own
 // containers (sub-headings, short paragraphs) are put back; see recoverDroppedBlocks.
 import { Readability } from '@mozilla/readability';
-import { JSDOM, VirtualConsole } from 'jsdom';
+import { DEFAULT_DOM, parseDocument, type DomKind } from './dom.ts';
 import { PermanentError } from './errors.ts';
 import { normaliseLanguage } from './language.ts';
 import type { Block, ExtractedPage, FeedItem } from './records.ts';
@@ -18,6 +18,8 @@ export interface ExtractContext {
   feedItem?: FeedItem;
   /** Abort (PermanentError TOO_LARGE) when the page has more elements than this. Default: no limit. */
   maxElements?: number;
+  /** The DOM implementation to parse with (see dom.ts). Default: DEFAULT_DOM. */
+  dom?: DomKind;
 }
 
 /** Below this many words Readability's result counts as "too little" and the feed's content may replace it. */
@@ -57,11 +59,12 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
   } catch (cause) {
     throw new PermanentError('extract', 'BAD_URL', `not a URL: ${ctx.url}`, { url: ctx.url, cause });
   }
-  // No runScripts and no resources option: jsdom then neither executes scripts nor loads
-  // anything. A VirtualConsole with no destination swallows CSS and parse noise.
-  const dom = new JSDOM(html, { url: pageUrl, virtualConsole: new VirtualConsole() });
+  const parsed = parseDocument(html, pageUrl, ctx.dom ?? DEFAULT_DOM);
   try {
-    const doc = dom.window.document;
+    const doc = parsed.document;
+    // Some DOMs (linkedom) have no document URL: every link is resolved here, against the
+    // page's <base href> (itself resolved against the page URL) or the page URL.
+    const baseUrl = baseUrlOf(doc, pageUrl);
     const jsonLd = readJsonLd(doc);
     for (const el of Array.from(doc.querySelectorAll(NEVER_CONTENT))) el.remove();
     const meta = readMeta(doc);
@@ -110,7 +113,7 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
 
     const siteName = firstText(meta.get('og:site_name'), jsonLd.siteName, article?.siteName);
     const page: ExtractedPage = {
-      canonicalUrl: canonicalOf(doc, meta, pageUrl),
+      canonicalUrl: canonicalOf(doc, meta, baseUrl, pageUrl),
       blocks,
       extractedFrom,
     };
@@ -135,13 +138,18 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
       const htmlLang = normaliseLanguage(lang);
       if (htmlLang !== 'und') page.htmlLang = htmlLang;
     }
-    const leadImage = resolveUrl(meta.get('og:image') ?? meta.get('twitter:image'), pageUrl);
+    const leadImage = resolveUrl(meta.get('og:image') ?? meta.get('twitter:image'), baseUrl);
     if (leadImage) page.leadImage = leadImage;
     const region = recovery ? articleRegion(doc, traced, recovery, title) : [];
     return { page, region };
   } finally {
-    dom.window.close();
+    parsed.close();
   }
+}
+
+function baseUrlOf(doc: Document, pageUrl: string): string {
+  const href = doc.querySelector('base[href]')?.getAttribute('href');
+  return (href && resolveUrl(href, pageUrl)) || pageUrl;
 }
 
 // ---------------------------------------------------------------- metadata
@@ -252,10 +260,10 @@ function firstDate(...values: Array<string | null | undefined>): string | undefi
   return undefined;
 }
 
-function canonicalOf(doc: Document, meta: Map<string, string>, pageUrl: string): string {
+function canonicalOf(doc: Document, meta: Map<string, string>, baseUrl: string, pageUrl: string): string {
   const candidates = [doc.querySelector('link[rel~="canonical" i][href]')?.getAttribute('href'), meta.get('og:url')];
   for (const href of candidates) {
-    const abs = resolveUrl(href, pageUrl);
+    const abs = resolveUrl(href, baseUrl);
     if (abs) return cleanUrl(abs);
   }
   return pageUrl;

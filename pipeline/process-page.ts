@@ -1,4 +1,5 @@
 // One page through the page stages: extract → language → strip.
+import type { DomKind } from './dom.ts';
 import { extractPageWithRegion, type RegionBlock } from './extract.ts';
 import { loadLanguageDetector, type LanguageDetector } from './language.ts';
 import type { Block, ExtractedPage, FeedItem, RemovedBlock } from './records.ts';
@@ -15,6 +16,8 @@ export interface ProcessPageContext {
   feedLanguage?: string;
   /** Passed to the extract stage (PermanentError TOO_LARGE above it). Default: no limit. */
   maxElements?: number;
+  /** The DOM implementation the extract stage parses with. Default: DEFAULT_DOM (dom.ts). */
+  dom?: DomKind;
 }
 
 export interface PageResult {
@@ -41,6 +44,7 @@ export async function processPage(html: string, ctx: ProcessPageContext): Promis
     url: ctx.url,
     ...(ctx.feedItem ? { feedItem: ctx.feedItem } : {}),
     ...(ctx.maxElements !== undefined ? { maxElements: ctx.maxElements } : {}),
+    ...(ctx.dom ? { dom: ctx.dom } : {}),
   });
   const detector = await loadLanguageDetector();
   const detected = detector.detectLanguages(page.blocks, {

@@ -1,6 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { JSDOM, VirtualConsole } from 'jsdom';
 import { describe, expect, it } from 'vitest';
+import { DOM_KINDS } from '../../pipeline/dom.ts';
 import { PermanentError } from '../../pipeline/errors.ts';
 import { chooseTitle, extractPage } from '../../pipeline/extract.ts';
 
@@ -66,6 +67,22 @@ describe('extractPage: metadata', () => {
   it('leaves htmlLang unset when the page does not declare a usable one', () => {
     expect(extractPage(page({ htmlAttrs: '' }), { url: URL_ }).htmlLang).toBeUndefined();
     expect(extractPage(page({ htmlAttrs: 'lang="iw"' }), { url: URL_ }).htmlLang).toBe('he');
+  });
+});
+
+describe('extractPage on every DOM', () => {
+  const head = `<title>US backs plan for Ukraine - Example News</title><base href="https://cdn.example.org/assets/">
+    <meta property="og:site_name" content="Example News"><meta property="og:image" content="img/lead.jpg">
+    <link rel="canonical" href="/world/plan-ukraine?utm_medium=feed">`;
+  const html = page({ head, article: `<h1>US backs plan for Ukraine</h1>${PARAS.map((p) => `<p>${p}</p>`).join('')}<h2>What comes next</h2><p>${PARAS[0]}</p>` });
+  const reference = extractPage(html, { url: URL_, dom: 'jsdom' });
+
+  it.each(DOM_KINDS)('%s gives the same page as jsdom, links resolved against <base href> then the page URL', (dom) => {
+    const p = extractPage(html, { url: URL_, dom });
+    expect(p).toEqual(reference);
+    expect(p.leadImage).toBe('https://cdn.example.org/assets/img/lead.jpg');
+    expect(p.canonicalUrl).toBe('https://cdn.example.org/world/plan-ukraine');
+    expect(p.blocks.map((b) => b.text)).toContain('What comes next');
   });
 });
 
