@@ -7,7 +7,7 @@ import { Readability } from '@mozilla/readability';
 import { DEFAULT_DOM, parseDocument, type DomKind } from './dom.ts';
 import { PermanentError } from './errors.ts';
 import { normaliseLanguage } from './language.ts';
-import type { Block, ExtractedPage, FeedItem } from './records.ts';
+import type { Block, ExtractedPage, FeedItem, RemovalReason } from './records.ts';
 import { cleanUrl, resolveUrl } from './url.ts';
 import { comparableText, countWords, normaliseText } from './text.ts';
 
@@ -34,6 +34,8 @@ const TRACE_ATTR = 'data-fs-i';
 /** A block of the page's article region, and whether it made it into the extracted article. */
 export interface RegionBlock extends Block {
   extracted: boolean;
+  /** Why the extract stage cut the block out of Readability's article, when it did. */
+  reason?: RemovalReason;
 }
 
 export interface PageExtraction {
@@ -92,7 +94,8 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
     let blocks: Block[] = [];
     let recovery: Recovery | undefined;
     if (article?.content) {
-      recovery = recoverDroppedBlocks(doc, traced, article.content);
+      const pruned = pruneFurniture(article.content, traced);
+      recovery = recoverDroppedBlocks(doc, traced, article.content, pruned);
       blocks = recovery.blocks;
     }
     let extractedFrom: ExtractedPage['extractedFrom'] = 'page';
@@ -430,14 +433,16 @@ interface Recovery {
   original: TracedBlock[];
   /** Trace indexes of the original elements Readability's article still contains. */
   keptElements: Set<number>;
+  /** Elements cut out of Readability's article as furniture (trace index → reason). */
+  pruned: Map<number, RemovalReason>;
 }
 
-function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Element): Recovery {
+function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Element, pruned: Map<number, RemovalReason>): Recovery {
   const extracted = new BlockCollector().collect(articleEl);
   const original = doc.body ? new BlockCollector().collect(doc.body) : [];
   const keptElements = new Set<number>();
   for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) keptElements.add(traceOf(el));
-  const plain = { blocks: extracted.map(stripOrigin), original, keptElements };
+  const plain = { blocks: extracted.map(stripOrigin), original, keptElements, pruned };
   if (keptElements.size === 0) return plain;
 
   const extractedTexts = new Set(extracted.map((b) => b.text));
@@ -459,7 +464,7 @@ function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Eleme
       }
       continue;
     }
-    if (isRecoverable(doc, traced, block, keptElements)) pending.push(block);
+    if (isRecoverable(doc, traced, block, keptElements, pruned)) pending.push(block);
   }
   if (!recovered.size) return plain;
   const blocks: Block[] = [];
@@ -471,10 +476,16 @@ function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Eleme
     }
     blocks.push(stripOrigin(b));
   }
-  return { blocks, original, keptElements };
+  return { blocks, original, keptElements, pruned };
 }
 
-function isRecoverable(doc: Document, traced: Element[], block: TracedBlock, keptElements: Set<number>): boolean {
+function isRecoverable(
+  doc: Document,
+  traced: Element[],
+  block: TracedBlock,
+  keptElements: Set<number>,
+  pruned: Map<number, RemovalReason>,
+): boolean {
   if (block.origin < 0 || block.linkDensity > 0.3) return false;
   const el = traced[block.origin];
   if (!el) return false;
@@ -485,6 +496,7 @@ function isRecoverable(doc: Document, traced: Element[], block: TracedBlock, kep
   }
   // Must sit inside a container Readability kept, with no furniture-like wrapper in between.
   for (let cur: Element | null = el; cur && cur !== doc.body; cur = cur.parentElement) {
+    if (pruned.has(traceOf(cur))) return false;
     if (cur !== el && keptElements.has(traceOf(cur))) return true;
     const hint = `${cur.getAttribute('class') ?? ''} ${cur.id ?? ''}`;
     if (FURNITURE.test(hint) || /^(nav|aside|footer|form|figure|button|label)$/.test(cur.localName)) return false;
@@ -513,7 +525,12 @@ function articleRegion(doc: Document, traced: Element[], recovery: Recovery, tit
   }
   return recovery.original
     .filter((b) => b.origin >= 0 && root.contains(traced[b.origin]!))
-    .map((b) => ({ ...stripOrigin(b), extracted: extractedTexts.has(b.text) }));
+    .map((b) => {
+      const block: RegionBlock = { ...stripOrigin(b), extracted: extractedTexts.has(b.text) };
+      const reason = block.extracted ? undefined : prunedReason(traced[b.origin]!, recovery.pruned);
+      if (reason) block.reason = reason;
+      return block;
+    });
 }
 
 function findHeadline(doc: Document, title: string | undefined): Element | undefined {
@@ -533,4 +550,73 @@ function commonAncestor(elements: Element[]): Element {
     while (!root.contains(el) && root.parentElement) root = root.parentElement;
   }
   return root;
+}
+
+
+// ---------------------------------------------------------------- furniture
+
+// Readability keeps whole containers; inside them sit share bars, "related" teasers, newsletter
+// boxes, captions, author boxes and tag lists. Their class and id names say so on most sites,
+// in a shared vocabulary (the idea of trafilatura's discard expressions; our own word list).
+// Names are split into words ("relatedArticles", "post-share_bar" → related articles / post
+// share bar) and matched word by word, so "shadow" is not "ad" and "thread" is not "read".
+const FURNITURE_WORDS: ReadonlyArray<readonly [RegExp, RemovalReason]> = [
+  [/^(?:share|shares|sharing|sharebar|sharetools|social|socials|addthis|sociable)$/, 'share-widget'],
+  [/^(?:related|recommended|recommendations|recirc|recirculation|outbrain|taboola|trending|mostread|popular|readmore|readalso|alsoread|teasers?|more-(?:stories|news|articles|from)|most-(?:read|popular|viewed)|read-(?:more|also|next)|also-read|you-may-like|next-(?:article|story|post))$/, 'related-content'],
+  [/^(?:byline|bylines|author|authors|bio|biography|dateline|timestamp|meta|metadata|posted-on|entry-meta|post-meta)$/, 'byline'],
+  [/^(?:newsletter|newsletters|subscribe|subscription|signup|sign-up|promo|promotion|advert|advertisement|advertising|ad|ads|adslot|ad-slot|dfp|sponsor|sponsored|banner|cookie|cookies|consent|popup|modal|caption|captions|credit|credits|tags|tag|tag-list|tagcloud|keywords|breadcrumb|breadcrumbs|comment|comments|disqus|pagination|pager|toolbar|print|rating|nav|navigation|menu|sidebar|footer)$/, 'boilerplate'],
+];
+
+/** Words of a class / id attribute: split on separators and camelCase, lower-cased, with joined pairs. */
+export function nameWords(name: string): string[] {
+  const words = name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  const pairs = words.slice(1).map((w, i) => `${words[i]}-${w}`);
+  return [...words, ...pairs];
+}
+
+/** The furniture reason a class / id / role names, if any. */
+export function furnitureReason(el: Element): RemovalReason | undefined {
+  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''} ${el.getAttribute('role') ?? ''}`;
+  if (!names.trim()) return undefined;
+  const words = nameWords(names);
+  for (const [pattern, reason] of FURNITURE_WORDS) if (words.some((w) => pattern.test(w))) return reason;
+  return undefined;
+}
+
+/** An element holding more than this share of the article's text is never cut as furniture. */
+const MAX_FURNITURE_SHARE = 0.35;
+
+/**
+ * Cuts furniture out of Readability's article element, judged by the original element's
+ * class, id and role (Readability strips classes from its output). Returns what was cut.
+ */
+function pruneFurniture(articleEl: Element, traced: Element[]): Map<number, RemovalReason> {
+  const pruned = new Map<number, RemovalReason>();
+  const total = normaliseText(articleEl.textContent ?? '').length;
+  if (!total) return pruned;
+  for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) {
+    if (!articleEl.contains(el)) continue; // inside an element already cut
+    const index = traceOf(el);
+    const original = traced[index];
+    if (!original) continue;
+    const reason = original.localName === 'figcaption' ? 'boilerplate' : furnitureReason(original);
+    if (!reason) continue;
+    if (normaliseText(el.textContent ?? '').length > MAX_FURNITURE_SHARE * total) continue;
+    pruned.set(index, reason);
+    el.remove();
+  }
+  return pruned;
+}
+
+/** The reason of the nearest cut ancestor of an original element. */
+function prunedReason(el: Element, pruned: Map<number, RemovalReason>): RemovalReason | undefined {
+  for (let cur: Element | null = el; cur; cur = cur.parentElement) {
+    const reason = pruned.get(traceOf(cur));
+    if (reason) return reason;
+  }
+  return undefined;
 }

@@ -79,7 +79,7 @@ function classifyDropped(detector: LanguageDetector, region: RegionBlock[], ctx:
   const marks = classifyBlocks(labelled, ctx);
   return region.map((b, i) => {
     if (b.extracted) return undefined;
-    const reason = marks[i]?.reason ?? 'boilerplate';
+    const reason = marks[i]?.reason ?? b.reason ?? 'boilerplate';
     const language = marks[i]?.language ?? labelled[i]!.language;
     return language ? { reason, language, text: b.text } : { reason, text: b.text };
   });
