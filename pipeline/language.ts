@@ -35,6 +35,15 @@ export interface LanguageDetector {
   detect(text: string): LanguageGuess;
   /** The document's language and every block's. Pure apart from CLD3 calls. */
   detectLanguages(blocks: Block[], priors?: LanguagePriors): DocumentLanguage;
+  /** The language of a free text (lines are its blocks), `und` when it cannot tell. */
+  identify(text: string, priors?: LanguagePriors): TextLanguage;
+}
+
+export interface TextLanguage {
+  /** BCP-47 primary subtag, `und` when undetermined. */
+  language: string;
+  /** 0–1; 0 with `und`. */
+  confidence: number;
 }
 
 /** Blocks shorter than this (characters) are labelled from script and context, not CLD3 alone. */
@@ -108,13 +117,150 @@ export function loadLanguageDetector(): Promise<LanguageDetector> {
 }
 
 function createDetector(cld3: Cld3Identifier): LanguageDetector {
-  const detect = (text: string): LanguageGuess => {
-    const t = normaliseText(text);
-    if (!t) return { language: 'und', confidence: 0, reliable: false };
+  const ask = (t: string): LanguageGuess => {
     const r = cld3.findLanguage(t);
     return { language: normaliseLanguage(r.language), confidence: r.probability, reliable: r.is_reliable };
   };
-  return { detect, detectLanguages: (blocks, priors = {}) => labelBlocks(detect, blocks, priors) };
+  const detect = (text: string): LanguageGuess => {
+    const t = normaliseText(text).normalize('NFC');
+    if (!t) return { language: 'und', confidence: 0, reliable: false };
+    return refineGuess(t, ask(t), ask);
+  };
+  const detectLanguages = (blocks: Block[], priors: LanguagePriors = {}): DocumentLanguage => labelBlocks(detect, blocks, priors);
+  const identify = (text: string, priors: LanguagePriors = {}): TextLanguage => identifyText(text, priors, detect, detectLanguages);
+  return { detect, detectLanguages, identify };
+}
+
+// ---- Corrections to CLD3's verdict on one text ---------------------------------------------
+
+/**
+ * Every Vietnamese letter has a precomposed form in Unicode and carries at most one tone mark
+ * (the dot below is itself a tone), so a Vietnamese text in NFC has no combining mark left.
+ * CLD3 calls tone-marked Yoruba ("ẹ̀tọ́", two marks on one letter) Vietnamese; its Yoruba model
+ * knows the language written without tone marks (as most web Yoruba is), so we ask again
+ * without grave, acute and macron.
+ */
+const TONE_MARKS = /[\u0300\u0301\u0304]/g;
+function impossibleVietnamese(nfcText: string): boolean {
+  return /\p{M}/u.test(nfcText);
+}
+
+/**
+ * Close pairs CLD3 confuses, told apart by words whose form differs between the standards
+ * (general lexical and spelling differences, e.g. Indonesian `karena`/`bahwa`/`yaitu` vs Malay
+ * `kerana`/`bahawa`/`iaitu`; Croatian `tko`/`tisuća`/`obitelj` vs Bosnian and Serbian
+ * `ko`/`hiljada`/`porodica`; Serbian ekavian `vreme`/`deca` vs ijekavian `vrijeme`/`djeca`).
+ * A verdict moves only on a clear margin of such words. Function words that are categorical
+ * between the standards (the pronouns `tko`/`ko`, `svatko`/`svako`; the conjunctions
+ * `bahwa`/`bahawa`, `karena`/`kerana`) weigh as much as the margin by themselves.
+ */
+const STRONG_MARKERS: Record<string, ReadonlySet<string>> = {
+  id: new Set(['bahwa', 'karena', 'yaitu']),
+  ms: new Set(['bahawa', 'kerana', 'iaitu', 'mana-mana']),
+  hr: new Set(['tko', 'svatko', 'netko', 'nitko', 'itko', 'tisuća']),
+  bs: new Set(['ko', 'svako', 'neko', 'niko', 'iko', 'šta', 'hiljada']),
+  sr: new Set(),
+  ije: new Set(),
+};
+const MARKERS: Record<string, ReadonlySet<string>> = {
+  id: new Set(['saja', 'uang', 'kantor', 'mobil', 'dokter', 'polisi', 'kualitas', 'aktivitas', 'universitas', 'fasilitas', 'komunitas', 'identitas', 'kapasitas', 'perkawinan', 'kawin', 'pengadilan', 'tentara', 'kendaraan', 'perawat', 'karyawan', 'keterampilan', 'sekaligus', 'gratis', 'apotek', 'provinsi', 'bisa', 'butuh', 'cuma', 'konstitusi']),
+  ms: new Set(['sahaja', 'wang', 'pejabat', 'kereta', 'kerajaan', 'doktor', 'polis', 'kualiti', 'aktiviti', 'universiti', 'kemudahan', 'komuniti', 'identiti', 'kapasiti', 'perkahwinan', 'kahwin', 'mengikut', 'selepas', 'mahkamah', 'tentera', 'kenderaan', 'jururawat', 'kakitangan', 'kemahiran', 'percuma', 'farmasi', 'baharu', 'hendaklah', 'manakala', 'berkenaan', 'perlembagaan', 'perniagaan', 'majlis', 'tanggungjawab', 'bertanggungjawab', 'sebarang']),
+  hr: new Set(['tjedan', 'povijest', 'znanost', 'obitelj', 'obitelji', 'kruh', 'vlak', 'sveučilište', 'glazba', 'tijekom', 'kazalište', 'uvjet', 'uvjeti', 'uvjetima', 'točka', 'točno', 'jamstvo', 'uporaba', 'putovnica', 'veleposlanstvo', 'mirovina', 'liječnik', 'tvrtka', 'poduzeće', 'promet', 'nogomet', 'odgoj', 'članak', 'izvanredan']),
+  bs: new Set(['sedmica', 'historija', 'historije', 'nauka', 'nauke', 'porodica', 'porodice', 'porodicu', 'hljeb', 'voz', 'univerzitet', 'muzika', 'tokom', 'pozorište', 'uslov', 'uslovi', 'uslovima', 'tačka', 'tačno', 'garancija', 'upotreba', 'pasoš', 'ambasada', 'penzija', 'ljekar', 'firma', 'preduzeće', 'saobraćaj', 'fudbal', 'član']),
+  // Serbian (ekavian) forms; their ijekavian counterparts (Bosnian, Croatian) below.
+  sr: new Set(['vreme', 'vremena', 'deca', 'dece', 'dete', 'reč', 'reči', 'gde', 'uvek', 'mesto', 'mesta', 'svet', 'sveta', 'pre', 'posle', 'lepo', 'vera', 'vere', 'ceo', 'celo', 'mera', 'mere', 'primer', 'telo', 'tela', 'nedelja', 'istorija', 'opština', 'bezbednost', 'vazduh', 'hleb', 'lekar', 'pesma', 'razumevanje', 'poštovanje', 'sredina', 'ovde', 'sme', 'zdravlje']),
+  ije: new Set(['vrijeme', 'vremena', 'djeca', 'djece', 'dijete', 'riječ', 'riječi', 'gdje', 'uvijek', 'mjesto', 'mjesta', 'svijet', 'svijeta', 'prije', 'poslije', 'lijepo', 'vjera', 'vjere', 'cijeli', 'cijelo', 'mjera', 'mjere', 'primjer', 'tijelo', 'tijela', 'nedjelja', 'smije', 'razumijevanje', 'pjesma']),
+};
+const CLOSE_GROUPS: ReadonlyArray<readonly string[]> = [['id', 'ms'], ['hr', 'bs', 'sr']];
+/** A confusable pair is re-decided only when one side leads by this many marker words. */
+const MARKER_MARGIN = 2;
+
+function markerCounts(text: string, keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(keys.map((k) => [k, 0]));
+  for (const m of text.toLowerCase().matchAll(/\p{L}+(?:-\p{L}+)*/gu)) {
+    for (const k of keys) {
+      if (STRONG_MARKERS[k]!.has(m[0])) counts[k] = counts[k]! + MARKER_MARGIN;
+      else if (MARKERS[k]!.has(m[0])) counts[k] = counts[k]! + 1;
+    }
+  }
+  // Indonesian writes "tanggung jawab" in two words, Malay in one (counted above).
+  counts.id !== undefined && (counts.id += (text.match(/\btanggung jawab/giu) ?? []).length);
+  return counts;
+}
+
+function closeLanguage(text: string, cld3Language: string): string | undefined {
+  const group = CLOSE_GROUPS.find((g) => g.includes(cld3Language));
+  if (!group) return undefined;
+  if (group[0] === 'id') {
+    const c = markerCounts(text, ['id', 'ms']);
+    if (c.id! >= c.ms! + MARKER_MARGIN) return 'id';
+    if (c.ms! >= c.id! + MARKER_MARGIN) return 'ms';
+    return undefined;
+  }
+  if (dominantScript(text) !== 'Latin') return undefined; // Cyrillic Serbian: CLD3 knows it well
+  const c = markerCounts(text, ['hr', 'bs', 'sr', 'ije']);
+  if (c.sr! >= c.ije! + MARKER_MARGIN) return 'sr';
+  if (c.hr! >= c.bs! + MARKER_MARGIN) return 'hr';
+  if (c.bs! >= c.hr! + MARKER_MARGIN) return 'bs';
+  return undefined;
+}
+
+function refineGuess(t: string, guess: LanguageGuess, ask: (t: string) => LanguageGuess): LanguageGuess {
+  let g = guess;
+  if (g.language === 'vi' && impossibleVietnamese(t)) {
+    const again = ask(t.normalize('NFD').replace(TONE_MARKS, '').normalize('NFC'));
+    if (again.language !== 'vi' && again.language !== 'und') g = again;
+  }
+  const close = closeLanguage(t, g.language);
+  if (close && close !== g.language) g = { language: close, confidence: Math.max(g.confidence, 0.7), reliable: g.reliable };
+  return g;
+}
+
+// ---- A free text: `feedsift language` and the UDHR evaluation ------------------------------
+
+/**
+ * Fewer letters than this in a script several languages share (Latin, Cyrillic, Arabic …) is
+ * too little signal: CLD3 answers something for "ok" or "Hello", but it is a coin toss.
+ */
+export const MIN_LETTERS = 10;
+/** Scripts that name the language by themselves need only this many letters. */
+const MIN_LETTERS_OWN_SCRIPT = 2;
+
+function identifyText(
+  text: string,
+  priors: LanguagePriors,
+  detect: (text: string) => LanguageGuess,
+  detectLanguages: (blocks: Block[], priors?: LanguagePriors) => DocumentLanguage,
+): TextLanguage {
+  const lines = text.split(/\n+/).map(normaliseText).filter(Boolean);
+  const whole = lines.join(' ');
+  const counts = scriptCounts(whole);
+  const letters = [...counts.values()].reduce((a, b) => a + b, 0);
+  const script = dominantScript(whole);
+  const own = script ? SCRIPT_LANGUAGE[script] : undefined;
+  if (!script || letters < (own ? MIN_LETTERS_OWN_SCRIPT : MIN_LETTERS)) {
+    return { language: 'und', confidence: 0 };
+  }
+  const doc = detectLanguages(lines.map((l): Block => ({ kind: 'paragraph', text: l, linkDensity: 0 })), priors);
+  if (doc.language !== 'und') {
+    // A script used by one language overrules CLD3 (Japanese may be written in Han alone).
+    if (own && own !== doc.language && !(script === 'Han' && doc.language === 'ja')) return { language: own, confidence: 0.8 };
+    // The document's share of the vote times how sure CLD3 was of the blocks in its language.
+    let weight = 0;
+    let sure = 0;
+    for (const b of doc.blocks) {
+      if (b.language !== doc.language) continue;
+      weight += b.text.length;
+      sure += b.text.length * (b.languageConfidence ?? 0);
+    }
+    return { language: doc.language, confidence: round(doc.confidence * (weight ? sure / weight : 0.5)) };
+  }
+  // No block CLD3 vouches for (a short paragraph): its best guess on the whole text, with the
+  // script as a check, at a confidence that says so.
+  if (own) return { language: own, confidence: 0.8 };
+  const g = detect(whole);
+  if (g.language === 'und') return { language: 'und', confidence: 0 };
+  return { language: g.language, confidence: round(Math.min(g.confidence, 0.5)) };
 }
 
 /** Weight of a text in the document vote: characters, CJK characters counted double (one carries about a word). */

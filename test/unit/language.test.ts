@@ -176,3 +176,65 @@ describe('detectLanguages: the document', () => {
     expect(none.confidence).toBe(0);
   });
 });
+
+describe('detect: corrections to CLD3 on one text', () => {
+  it.each([
+    // CLD3 alone says vi: a letter with two marks (ọ́, ẹ̀) cannot be Vietnamese.
+    ['Ọjọ́ kan ni mo lọ sí ọjà láti ra ẹja àti ìrẹsì fún ìdílé mi.', 'yo'],
+    ['Àwọn ọmọ ilé-ìwé náà kọrin dáadáa ní ọjọ́ ìsinmi, inú gbogbo òbí wọn sì dùn púpọ̀.', 'yo'],
+    // real Vietnamese is left alone
+    ['Trong khi đó, chính phủ Việt Nam cho biết sẽ tiếp tục hỗ trợ người dân bị ảnh hưởng bởi bão.', 'vi'],
+    // close pairs told apart by their standard forms
+    ['Pemerintah mengatakan bahwa harga bahan bakar akan naik karena biaya impor meningkat.', 'id'],
+    ['Kerajaan berkata bahawa harga minyak akan naik kerana kos import meningkat tahun ini.', 'ms'],
+    ['Tko je rekao da svatko može dobiti posao u ovoj tvrtki tijekom ljeta?', 'hr'],
+    ['Ko je rekao da svako može dobiti posao u ovoj firmi tokom ljeta?', 'bs'],
+    // CLD3 alone says hr: ekavian forms (deca, posle, gde, celo, vreme) are Serbian
+    ['Deca su juče posle škole otišla u grad, gde su provela celo vreme u parku.', 'sr'],
+    ['Dnes ráno vláda oznámila, že ceny energií se v příštím roce nezvýší.', 'cs'],
+  ])('%s → %s', (text, expected) => {
+    expect(detector.detect(text).language).toBe(expected);
+  });
+});
+
+describe('identify: a free text', () => {
+  it.each([
+    ['', 'und'],
+    ['   \n  ', 'und'],
+    ['2025-08-27 11:34 +0300', 'und'],
+    ['Hi', 'und'],
+    ['OK!', 'und'],
+    ['관련 기사', 'ko'],
+    ['看看这些相关内容', 'zh'],
+    ['Διαβάστε επίσης', 'el'],
+    [EN[0]!, 'en'],
+    ['Der Minister sagte, die Gespräche würden nächste Woche in Brüssel fortgesetzt.', 'de'],
+    // lines are blocks: the longer language wins the document
+    [`${EN[0]!}\n${EN[1]!}\nDer Minister sagte, die Gespräche würden fortgesetzt.`, 'en'],
+  ])('%j → %s', (text, expected) => {
+    const r = detector.identify(text);
+    expect(r.language).toBe(expected);
+    if (expected === 'und') expect(r.confidence).toBe(0);
+    else {
+      expect(r.confidence).toBeGreaterThan(0);
+      expect(r.confidence).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is less confident of a short sentence than of a paragraph', () => {
+    expect(detector.identify('Dies ist ein kurzer Satz.').confidence).toBeLessThan(detector.identify(EN.join('\n')).confidence);
+  });
+
+  it('answers a short paragraph CLD3 is unsure of with its best guess, not und', () => {
+    // too short for a reliable CLD3 verdict, long enough to guess
+    const r = detector.identify('Setiap orang berhak atas kebebasan.');
+    expect(r.language).not.toBe('und');
+    expect(r.confidence).toBeLessThanOrEqual(0.5);
+  });
+
+  it('takes the priors when the text gives too little', () => {
+    const scores = 'Palm Bay d. Rockledge 70-44\nRockledge 14 11 6 15 — 44\nCocoa (1-2): Jordan Munoz 8 saves.';
+    expect(detector.identify(scores).language).not.toBe('en');
+    expect(detector.identify(scores, { htmlLang: 'en-US' }).language).toBe('en');
+  });
+});
