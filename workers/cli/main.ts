@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { ALL_ROLES, type Role } from '../runtime.ts';
 import { runDemo } from './demo.ts';
 import { runExtract } from './extract.ts';
+import { runLanguage } from './language.ts';
 import { loadOrExit, loggerFor, runOnceWithRedis, startForever, summaryLines } from './run.ts';
 import { runTail } from './tail.ts';
 
@@ -62,6 +63,13 @@ export function buildCli(): Command {
     .option('--url <url>', 'page URL to assume for the files (resolves relative links)')
     .action(async (files: string[], o: { url?: string }) => {
       process.exitCode = await runExtract(files, { url: o.url, stdin: process.stdin, stdout: process.stdout });
+    });
+
+  program
+    .command('language')
+    .description('Detect the language of texts: JSON Lines {id, text, htmlLang?, feedLanguage?, hint?} on stdin, {id, language, confidence} out, in order (`und` when it cannot tell).')
+    .action(async () => {
+      process.exitCode = await runLanguage({ stdin: process.stdin, stdout: process.stdout });
     });
 
   program
