@@ -609,7 +609,39 @@ function pruneFurniture(articleEl: Element, traced: Element[]): Map<number, Remo
     pruned.set(index, reason);
     el.remove();
   }
+  for (const box of captionBoxes(articleEl)) {
+    const index = traceOf(box);
+    if (index < 0 || !articleEl.contains(box)) continue;
+    pruned.set(index, 'boilerplate');
+    box.remove();
+  }
   return pruned;
+}
+
+/** A picture's box (the picture and its caption) holds at most this much text. */
+const CAPTION_BOX_CHARS = 300;
+
+/**
+ * Captions outside <figcaption>: the largest element around a picture that holds little
+ * text besides it (a caption, a credit). Icons (declared smaller than 50 px) do not count,
+ * nor pictures inside a paragraph (an emoji, a picture the text runs on from) or a list
+ * item (a product list with pictures is article text).
+ */
+function captionBoxes(articleEl: Element): Element[] {
+  const boxes: Element[] = [];
+  for (const pic of Array.from(articleEl.querySelectorAll('img, picture, video'))) {
+    const w = Number(pic.getAttribute('width'));
+    const h = Number(pic.getAttribute('height'));
+    if ((w > 0 && w < 50) || (h > 0 && h < 50) || pic.closest('p, li')) continue;
+    let box: Element | undefined;
+    for (let cur = pic.parentElement; cur && cur !== articleEl; cur = cur.parentElement) {
+      const chars = normaliseText(cur.textContent ?? '').length;
+      if (chars > CAPTION_BOX_CHARS) break;
+      box = cur;
+    }
+    if (box && normaliseText(box.textContent ?? '') && !boxes.some((b) => b.contains(box))) boxes.push(box);
+  }
+  return boxes;
 }
 
 /** The reason of the nearest cut ancestor of an original element. */

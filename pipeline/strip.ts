@@ -56,6 +56,22 @@ const HOST_LINE = /^(?:https?:\/\/)?(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?
 const DATE_WORDS =
   /\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|gmt|utc|cet|cest|est|edt|pst|pdt|bst|eet|eest|msk|am|pm|a\.m|p\.m|at|on|updated|published|posted|last updated|date|uhr|le|à|de|del|di|do|da)\b\.?/giu;
 
+/** Picture captions and credits are short. */
+const CAPTION_MAX_WORDS = 60;
+// "Image copyright Getty Images", "Image caption …", "Photo: Reuters".
+const CAPTION_LABEL = /^(?:(?:image|photo|picture|video|graphic)s?\s+(?:copyright|caption|credit|source)s?\b|(?:photo|photograph|picture|image|pictured|credit|photo credit|foto|fotos|bild|imagen|crédito|crédit photo)\s*:)/iu;
+// A caption ending in its credit: "… autonomy (Image: GETTY )", "… in Hialeah (AP Photo/Alan Diaz, File)".
+const CAPTION_CREDIT_END = /\((?:(?:image|photo|picture|pic|foto|credit|source)s?\s*(?::|by|credit)|[\p{Lu}][\p{L}.]*\s+photo\b|photo\b)[^()]{0,100}\)\s*$/iu;
+// Picture agencies, for bare credit lines ("Alex Wong | Getty Images").
+const PICTURE_AGENCY = /\b(?:getty images|getty|shutterstock|istock(?:photo)?|alamy|reuters|afp|associated press|ap photo|epa|pa (?:images|media|wire)|dpa|bloomberg|imago|sipa|anadolu|xinhua|tass|ria novosti)\b/iu;
+
+/** A picture caption or credit line, wherever it sits. */
+export function isCaptionLine(text: string, words: number): boolean {
+  if (CAPTION_LABEL.test(text) || CAPTION_CREDIT_END.test(text)) return true;
+  // A bare credit: a few capitalised names separated by | or /, one of them a picture agency.
+  return words <= 10 && /[|/©]/.test(text) && PICTURE_AGENCY.test(text) && !/[.!?]$/.test(text);
+}
+
 /** Why a block is not article text (its language recorded when known). */
 export interface Mark {
   reason: RemovalReason;
@@ -85,7 +101,7 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
   };
   const words = blocks.map((b) => countWords(b.text));
   const isForeign = (b: Block): boolean =>
-    !!b.language && b.language !== 'und' && ctx.language !== 'und' && b.language !== ctx.language;
+    !!b.language && b.language !== 'und' && ctx.language !== 'und' && !sameOrClose(b.language, ctx.language);
   const isMarker = (i: number): 'read-more-list' | 'related-content' | undefined => {
     if (words[i]! > MARKER_MAX_WORDS && blocks[i]!.linkDensity < 0.5) return undefined;
     const t = blocks[i]!.text;
@@ -112,6 +128,7 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
     if (words[i]! <= 6 && SHARE_LABEL.test(t)) mark(i, 'share-widget');
     else if (words[i]! <= 12 && isMetadataLine(t, ctx.siteHost)) mark(i, 'metadata-line');
     else if (words[i]! <= 12 && BOILERPLATE_LINE.test(t) && (outside(i) || words[i]! <= 2)) mark(i, 'boilerplate');
+    else if (words[i]! <= CAPTION_MAX_WORDS && isCaptionLine(t, words[i]!)) mark(i, 'boilerplate');
   }
   // Lone network names: in the head or tail, or next to another share line (a share bar mid-page).
   for (let pass = 0; pass < 2; pass++) {
@@ -186,6 +203,20 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
     }
     return before > 0 && paragraphsAfter <= 3 && after <= 0.35 * before;
   }
+}
+
+// Languages close enough that detectors swap them from one paragraph to the next (CLD3 calls
+// the same Indonesian page Indonesian or Malay); a block in the other one is not "foreign".
+const CLOSE_LANGUAGES: ReadonlyArray<ReadonlySet<string>> = [
+  new Set(['id', 'ms']),
+  new Set(['hr', 'sr', 'bs', 'sh']),
+  new Set(['no', 'nb', 'nn', 'da']),
+  new Set(['cs', 'sk']),
+  new Set(['gl', 'pt']),
+];
+
+function sameOrClose(a: string, b: string): boolean {
+  return a === b || CLOSE_LANGUAGES.some((group) => group.has(a) && group.has(b));
 }
 
 function isByline(text: string, byline: string | undefined): boolean {
