@@ -1,36 +1,12 @@
 // The command line as a user runs it: a child process with its own environment.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadExpectedSeeds, outlets, fixturePath } from '../../fixtures/manifest.ts';
 import type { OutputRecord } from '../../pipeline/records.ts';
-import { REPO_ROOT } from '../helpers/eval.ts';
+import { feedsift } from '../helpers/cli.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
-
-const CLI = path.join(REPO_ROOT, 'workers', 'cli', 'feedsift.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function feedsift(args: string[], env: Record<string, string | undefined>, stdin?: string): Promise<Run> {
-  const fullEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, FEEDSIFT_LOG_LEVEL: 'warn', ...env })) if (v !== undefined) fullEnv[k] = v;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: fullEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
-  });
-}
 
 function tmp(name: string): string {
   return path.join(mkdtempSync(path.join(tmpdir(), 'feedsift-cli-')), name);

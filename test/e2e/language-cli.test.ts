@@ -1,23 +1,8 @@
 // `feedsift language` as a user runs it: a child process fed JSON Lines on stdin.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/eval.ts';
+import { feedsift } from '../helpers/cli.ts';
 
-const CLI = path.join(REPO_ROOT, 'workers', 'cli', 'feedsift.js');
-
-function feedsiftLanguage(stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, 'language'], { cwd: REPO_ROOT, env: { ...process.env, FEEDSIFT_LOG_LEVEL: 'warn' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const feedsiftLanguage = (stdin: string) => feedsift(['language'], {}, stdin);
 
 // [input line, expected answer: a language, 'und', or an error]
 const CASES: Array<[string, { language: string } | { error: true }]> = [
