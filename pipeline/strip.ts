@@ -52,9 +52,80 @@ const BOILERPLATE_LINE =
 const BYLINE_WORD = /^(?:by|written by|words by|von|par|por|di|door|av|af|przez|od|автор|авторка)\s*:?\s+/iu;
 const BYLINE_NAME = /^\p{Lu}[\p{L}.'’\- ]{1,80}$/u;
 const HOST_LINE = /^(?:https?:\/\/)?(?:www\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}\/?$/i;
-// Words that may appear in a dateline besides digits (English, German, French, Spanish, Italian, Portuguese).
-const DATE_WORDS =
-  /\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december|gmt|utc|cet|cest|est|edt|pst|pdt|bst|eet|eest|msk|am|pm|a\.m|p\.m|at|on|updated|published|posted|last updated|date|uhr|le|à|de|del|di|do|da)\b\.?/giu;
+/** Locales whose month and weekday names (from Intl, long and short) may make up a dateline. */
+const DATE_LOCALES = [
+  'en', 'de', 'fr', 'es', 'it', 'pt', 'nl', 'sv', 'da', 'nb', 'fi', 'pl', 'cs', 'sk', 'sl', 'hr', 'ro', 'hu',
+  'tr', 'id', 'ms', 'ru', 'uk', 'bg', 'sr', 'el', 'ca', 'lt', 'lv', 'et', 'vi',
+];
+// Words a dateline may hold besides the names of months and days, in the languages above.
+const DATE_LABELS = [
+  'gmt', 'utc', 'cet', 'cest', 'est', 'edt', 'et', 'pt', 'ct', 'mt', 'pst', 'pdt', 'cst', 'cdt', 'bst', 'eet', 'eest', 'msk', 'ist', 'hkt', 'jst', 'kst', 'aest',
+  'am', 'pm', 'a', 'p', 'm', 'h', 'hrs', 'hr', 'min', 'mins', 'uhr',
+  'at', 'on', 'of', 'the', 'and', 'first', 'last', 'date', 'time', 'updated', 'update', 'published', 'posted', 'modified', 'created', 'edited', 'issued', 'released',
+  'ago', 'second', 'seconds', 'minute', 'minutes', 'hour', 'hours', 'day', 'days', 'week', 'weeks', 'month', 'months', 'year', 'years', 'today', 'yesterday', 'just', 'now',
+  'aktualisiert', 'veröffentlicht', 'am', 'um', 'stand', 'mis', 'à', 'jour', 'publié', 'le', 'il', 'alle', 'ore', 'aggiornato', 'pubblicato', 'actualizado', 'publicado', 'a', 'las', 'los', 'el', 'de', 'del', 'em', 'às', 'atualizado', 'às',
+  'di', 'da', 'do', 'dd', 'y', 'e', 'op', 'om', 'bijgewerkt', 'gepubliceerd', 'klo', 'kl', 'г', 'года', 'в', 'обновлено', 'опубликовано',
+];
+let dateVocabulary: Set<string> | undefined;
+
+/** Month and weekday names (long and short) in DATE_LOCALES plus DATE_LABELS, lower-cased, without final dots. */
+function dateWords(): Set<string> {
+  if (dateVocabulary) return dateVocabulary;
+  const words = new Set(DATE_LABELS);
+  const add = (name: string): void => {
+    for (const w of name.toLowerCase().split(/[\s.,]+/)) if (w) words.add(w);
+  };
+  for (const locale of DATE_LOCALES) {
+    for (let m = 0; m < 12; m++) {
+      const d = new Date(Date.UTC(2021, m, 15));
+      for (const month of ['long', 'short'] as const) {
+        add(new Intl.DateTimeFormat(locale, { month, timeZone: 'UTC' }).format(d));
+        // genitive forms ("27 августа") appear only with a day
+        add(new Intl.DateTimeFormat(locale, { month, day: 'numeric', timeZone: 'UTC' }).format(d).replace(/\d+/g, ' '));
+      }
+    }
+    for (let day = 0; day < 7; day++) {
+      const d = new Date(Date.UTC(2021, 0, 3 + day));
+      for (const weekday of ['long', 'short'] as const) add(new Intl.DateTimeFormat(locale, { weekday, timeZone: 'UTC' }).format(d));
+    }
+  }
+  dateVocabulary = words;
+  return words;
+}
+
+// Lines that are page furniture wherever they sit, even between article paragraphs.
+const FURNITURE_LINE =
+  /^(?:advert|advertisement|advertising|ad|sponsored|sponsored content|paid content|anzeige|werbung|publicité|publicidad|pubblicità|реклама|реклама\.?|(?:story|article|text) continues (?:below|after (?:the )?(?:advertisement|ad))|continue reading (?:below|after (?:the )?(?:advertisement|ad)|the (?:main )?story)|advertisement\s*[-–—:]\s*(?:scroll|continue|story).*|this (?:slideshow|video|content|embed|gallery|feature|page) requires javascript\.?|(?:please )?enable javascript.*|\d*\s*comments?|(?:post|leave|add|write|view|show|read|see|load) (?:a |all |the )?(?:\d+ )?(?:comments?|replies|reply)(?: \(\+\))?|tell us what you think.*|join the (?:discussion|conversation).*|click (?:here )?to (?:comment|share|print|email|enlarge).*|print(?: this)?(?: article| page| story)?|e-?mail(?: this)?(?: article| page| story)?|back to top)$/iu;
+// Prompts to subscribe or sign up: two of these cues in a short block (or one in a very short one).
+const PROMPT_CUES = [
+  /\bnewsletters?\b/iu,
+  /\bsubscri(?:be|bed|ption|bers?)\b/iu,
+  /\bsign(?:ing)?[ -]?up\b/iu,
+  /\binbox\b/iu,
+  /\b(?:e-?mail|news) (?:alerts|updates|briefing)\b/iu,
+  /\bbreaking news emails?\b/iu,
+  /\bdelivered (?:straight |directly |right )?(?:to|into|through) your\b/iu,
+  /\bunsubscribe\b/iu,
+  /\bprivacy (?:policy|notice)\b/iu,
+  /\bfree (?:daily|weekly)\b/iu,
+  /\b(?:download|get) (?:our|the) (?:free )?app\b/iu,
+];
+const PROMPT_MAX_WORDS = 45;
+// Subscribing and signing up are also what articles about streaming services talk about: alone they are not enough.
+const SIGN_UP_CUES = new Set([PROMPT_CUES[1]!, PROMPT_CUES[2]!]);
+// Cookie notices.
+const COOKIE_NOTICE = /\bcookies?\b.*\b(?:website|site|experience|consent|accept|agree|browsing|opt-out|policy)\b|\b(?:website|site|we) uses? cookies\b/iu;
+// "Follow him on Twitter @…", "Follow Newsbeat on Instagram, Facebook and Twitter": a follow prompt.
+const FOLLOW_PROMPT = /\bfollow (?:us|him|her|them|me|@?[\p{Lu}][\p{L}\d_]*(?: [\p{Lu}][\p{L}\d_]*){0,3}) (?:on|at|via) (?:twitter|x|facebook|instagram|linkedin|youtube|tiktok|threads|bluesky|mastodon|telegram)\b/iu;
+
+/** A subscription, sign-up or cookie prompt: a delivery cue (newsletter, inbox …) with a sign-up cue, or a very short line with one. */
+export function isPrompt(text: string, words: number): boolean {
+  if (words > PROMPT_MAX_WORDS) return false;
+  if (COOKIE_NOTICE.test(text)) return true;
+  const cues = PROMPT_CUES.filter((re) => re.test(text));
+  const delivery = cues.filter((re) => !SIGN_UP_CUES.has(re)).length;
+  return (cues.length >= 2 && delivery >= 1) || (cues.length >= 1 && words <= 6);
+}
 
 /** Picture captions and credits are short. */
 const CAPTION_MAX_WORDS = 60;
@@ -126,9 +197,11 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
   for (let i = 0; i < n; i++) {
     const t = blocks[i]!.text;
     if (words[i]! <= 6 && SHARE_LABEL.test(t)) mark(i, 'share-widget');
-    else if (words[i]! <= 12 && isMetadataLine(t, ctx.siteHost)) mark(i, 'metadata-line');
+    else if (words[i]! <= 20 && isMetadataLine(t, ctx.siteHost)) mark(i, 'metadata-line');
     else if (words[i]! <= 12 && BOILERPLATE_LINE.test(t) && (outside(i) || words[i]! <= 2)) mark(i, 'boilerplate');
     else if (words[i]! <= CAPTION_MAX_WORDS && isCaptionLine(t, words[i]!)) mark(i, 'boilerplate');
+    else if (words[i]! <= 12 && FURNITURE_LINE.test(t)) mark(i, 'boilerplate');
+    else if (isPrompt(t, words[i]!)) mark(i, 'boilerplate');
   }
   // Lone network names: in the head or tail, or next to another share line (a share bar mid-page).
   for (let pass = 0; pass < 2; pass++) {
@@ -149,8 +222,11 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
       headlineSeen = true;
     } else if (isByline(blocks[i]!.text, ctx.byline)) mark(i, 'byline');
   }
-  // The tail: a byline.
+  // The tail: a byline; a "follow her on Twitter" line among the last blocks.
   if (first >= 0) for (let i = last + 1; i < n; i++) if (isByline(blocks[i]!.text, ctx.byline)) mark(i, 'byline');
+  for (let i = Math.max(0, n - 3); i < n; i++) {
+    if (words[i]! <= PROMPT_MAX_WORDS && FOLLOW_PROMPT.test(blocks[i]!.text)) mark(i, 'share-widget');
+  }
 
   // Blocks in another language before or after the article: appended related items.
   // Short same-script lines right next to such a block (its title, its heading) go with it.
@@ -220,14 +296,24 @@ function sameOrClose(a: string, b: string): boolean {
 }
 
 function isByline(text: string, byline: string | undefined): boolean {
-  if (countWords(text) > 8) return false;
+  if (countWords(text) > 16) return false;
   if (byline) {
     const b = comparableText(byline);
     const t = comparableText(text);
     if (b && (t === b || t === `by ${b}`)) return true;
   }
   const word = BYLINE_WORD.exec(text);
-  return !!word && BYLINE_NAME.test(text.slice(word[0].length));
+  if (!word) return false;
+  const rest = text.slice(word[0].length);
+  if (countWords(rest) <= 8 && BYLINE_NAME.test(rest)) return true;
+  // "By Justine Coleman - 11/18/19 11:04 PM EST", "by Regan September 15, 2014": a name, then a dateline.
+  const parts = rest.split(/\s+/);
+  for (let k = 1; k <= Math.min(6, parts.length - 1); k++) {
+    const name = parts.slice(0, k).join(' ').replace(/\s*[-–—|·•,]$/, '');
+    const date = parts.slice(k).join(' ').replace(/^[-–—|·•,]\s*/, '');
+    if (BYLINE_NAME.test(name) && isDateline(date)) return true;
+  }
+  return false;
 }
 
 function similarHeadline(a: string, b: string): boolean {
@@ -241,10 +327,31 @@ export function isMetadataLine(text: string, siteHost?: string): boolean {
   const t = text.trim();
   if (siteHost && t.toLowerCase().replace(/^www\./, '') === siteHost.toLowerCase().replace(/^www\./, '')) return true;
   if (HOST_LINE.test(t) && /[a-z]/i.test(t.replace(/\.[a-z]+\/?$/i, ''))) return true;
+  return isDateline(t);
+}
+
+/**
+ * A line made only of a date or time and the words around one: "Wed, 27 Aug 2025 11:34:00
+ * +0300", "PUBLISHED: 10:48, Tue, Nov 19, 2019 | UPDATED: 11:05", "Updated Nov 19, 6:55
+ * AM;Posted Nov 19, 6:51 AM", "Published 1 day ago", "sexta-feira, 22 de outubro de 2010 às 20:13".
+ */
+export function isDateline(text: string): boolean {
+  const t = text.trim();
   const digits = (t.match(/\d/g) ?? []).length;
-  if (digits < 4) return false;
-  const rest = t.replace(DATE_WORDS, ' ').replace(/[\d\s,.:/+\-–—()|]/g, '');
-  if (rest.length) return false;
-  // Only digits and date words: a date when it has a month or day name, a d/m/y shape or a time.
-  return new RegExp(DATE_WORDS.source, 'iu').test(t) || /\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}:\d{2}/.test(t);
+  if (!digits) return false;
+  // CJK dates: 2019年11月20日 14:35, 2019년 11월 20일
+  const words = t.replace(/\d+\s*[年月日时時分秒년월일시분]/gu, ' ').match(/\p{L}[\p{L}\p{M}'’-]*\.?/gu) ?? [];
+  const vocabulary = dateWords();
+  let named = 0;
+  for (const raw of words) {
+    const w = raw.toLowerCase().replace(/\.$/, '');
+    if (!vocabulary.has(w)) return false;
+    if (!DATE_LABELS.includes(w)) named++;
+  }
+  if (/[^\p{L}\p{M}\d\s,.:;/+\-–—()|·•'’]/u.test(t.replace(/[年月日时時分秒년월일시분]/gu, ''))) return false;
+  const shaped = /\d{1,4}[./-]\d{1,2}[./-]\d{2,4}|\d{1,2}:\d{2}|\d{4}-\d{2}-\d{2}/.test(t);
+  const labelled = words.some((w) => /^(?:updated|published|posted|modified|ago|aktualisiert|veröffentlicht|publié|pubblicato|aggiornato|publicado|actualizado|atualizado|обновлено|опубликовано)$/i.test(w.replace(/\.$/, '')));
+  // Enough of a date: a month or day name, or a d/m/y or h:mm shape, or a "published … ago" label with a number.
+  if (digits >= 4) return named > 0 || shaped || labelled || /[年月日년월일]/u.test(t);
+  return labelled && (shaped || /\bago\b/i.test(t) || named > 0);
 }
