@@ -91,10 +91,12 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
       throw cause;
     }
 
+    const siteName = firstText(meta.get('og:site_name'), jsonLd.siteName, article?.siteName);
+    const title = chooseTitle([meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title], siteName);
     let blocks: Block[] = [];
     let recovery: Recovery | undefined;
     if (article?.content) {
-      const pruned = pruneFurniture(article.content, traced);
+      const pruned = pruneFurniture(article.content, traced, findHeadline(doc, title), baseUrl);
       recovery = recoverDroppedBlocks(doc, traced, article.content, pruned);
       blocks = recovery.blocks;
     }
@@ -114,13 +116,11 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
       });
     }
 
-    const siteName = firstText(meta.get('og:site_name'), jsonLd.siteName, article?.siteName);
     const page: ExtractedPage = {
       canonicalUrl: canonicalOf(doc, meta, baseUrl, pageUrl),
       blocks,
       extractedFrom,
     };
-    const title = chooseTitle([meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title], siteName);
     if (title) page.title = title;
     const byline = firstText(article?.byline, meta.get('author'), jsonLd.author, ctx.feedItem?.author);
     if (byline && byline.length <= 200) page.byline = byline;
@@ -594,7 +594,12 @@ const MAX_FURNITURE_SHARE = 0.35;
  * Cuts furniture out of Readability's article element, judged by the original element's
  * class, id and role (Readability strips classes from its output). Returns what was cut.
  */
-function pruneFurniture(articleEl: Element, traced: Element[]): Map<number, RemovalReason> {
+function pruneFurniture(
+  articleEl: Element,
+  traced: Element[],
+  headline: Element | undefined,
+  baseUrl: string,
+): Map<number, RemovalReason> {
   const pruned = new Map<number, RemovalReason>();
   const total = normaliseText(articleEl.textContent ?? '').length;
   if (!total) return pruned;
@@ -609,6 +614,16 @@ function pruneFurniture(articleEl: Element, traced: Element[]): Map<number, Remo
     pruned.set(index, reason);
     el.remove();
   }
+  for (const teaser of teaserArticles(articleEl, traced, headline)) {
+    pruned.set(traceOf(teaser), 'related-content');
+    teaser.remove();
+  }
+  for (const teaser of teaserLinks(articleEl, baseUrl)) {
+    const index = traceOf(teaser);
+    if (index < 0 || !articleEl.contains(teaser)) continue;
+    pruned.set(index, 'related-content');
+    teaser.remove();
+  }
   for (const box of captionBoxes(articleEl)) {
     const index = traceOf(box);
     if (index < 0 || !articleEl.contains(box)) continue;
@@ -616,6 +631,63 @@ function pruneFurniture(articleEl: Element, traced: Element[]): Map<number, Remo
     box.remove();
   }
   return pruned;
+}
+
+/**
+ * An <article> element is one story. When the extracted container holds several that do
+ * not nest, the one holding the page's headline is the article and the others are teasers
+ * of other stories (a "more stories" river under it). Without the headline in any of them,
+ * nothing is cut: the largest is not reliably the article (a short post above long teasers).
+ */
+function teaserArticles(articleEl: Element, traced: Element[], headline: Element | undefined): Element[] {
+  if (!headline) return [];
+  const stories = Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`)).filter(
+    (el) => traced[traceOf(el)]?.localName === 'article',
+  );
+  const outer = stories.filter((el) => !stories.some((other) => other !== el && other.contains(el)));
+  if (outer.length < 2) return [];
+  const main = outer.find((el) => traced[traceOf(el)]!.contains(headline));
+  if (!main) return [];
+  const size = (el: Element): number => normaliseText(el.textContent ?? '').length;
+  return outer.filter((el) => el !== main && size(el) < MAX_FURNITURE_SHARE * size(articleEl));
+}
+
+/** A block this much link text to the site's own pages, of 3 to this many words, is a teaser. */
+const TEASER_LINK_SHARE = 0.9;
+const TEASER_MAX_WORDS = 25;
+const TEASER_TAGS = 'p, li, h1, h2, h3, h4, h5, h6, dt, dd';
+
+/**
+ * Headlines that are all link to another page of the same site: teasers of other stories
+ * ("SEE MORE: …", three other stories between paragraphs, a "recent articles" list).
+ * Links to other sites (shops, sources, documents) are article text on deal and review pages.
+ */
+function teaserLinks(articleEl: Element, baseUrl: string): Element[] {
+  const site = siteOf(baseUrl);
+  if (!site) return [];
+  const teasers: Element[] = [];
+  for (const el of Array.from(articleEl.querySelectorAll(TEASER_TAGS))) {
+    if (el.querySelector(TEASER_TAGS)) continue; // judged at its innermost blocks
+    const text = normaliseText(el.textContent ?? '');
+    const words = countWords(text);
+    if (words < 3 || words > TEASER_MAX_WORDS) continue;
+    let sameSite = 0;
+    for (const a of Array.from(el.querySelectorAll('a[href]'))) {
+      const target = resolveUrl(a.getAttribute('href'), baseUrl);
+      if (target && siteOf(target) === site) sameSite += normaliseText(a.textContent ?? '').length;
+    }
+    if (sameSite >= TEASER_LINK_SHARE * text.length) teasers.push(el);
+  }
+  return teasers;
+}
+
+/** Host without a leading www. */
+function siteOf(url: string): string | undefined {
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return undefined;
+  }
 }
 
 /** A picture's box (the picture and its caption) holds at most this much text. */
