@@ -247,6 +247,9 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
     const reason = isMarker(i);
     if (!reason || (marks[i] && marks[i]!.reason !== reason)) continue;
     mark(i, reason);
+    // "Related: The 15 weirdest galaxies" — the label and its one link in one block: a
+    // single teaser, not the start of a list; what follows is not cut with it.
+    if (words[i]! >= 4 && blocks[i]!.linkDensity >= 0.5) continue;
     if (inTail(i)) {
       for (let j = i + 1; j < n; j++) mark(j, reason);
       break;
