@@ -603,34 +603,58 @@ function pruneFurniture(
   const pruned = new Map<number, RemovalReason>();
   const total = normaliseText(articleEl.textContent ?? '').length;
   if (!total) return pruned;
+  const cut = (el: Element, reason: RemovalReason): void => {
+    markCut(el, reason, traced, pruned);
+    el.remove();
+  };
+  const kept = new Set(Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`), traceOf));
+  const reasons = new Map<Element, RemovalReason | undefined>();
+  const reasonOf = (original: Element): RemovalReason | undefined => {
+    if (!reasons.has(original)) {
+      reasons.set(original, original.localName === 'figcaption' ? 'boilerplate' : furnitureReason(original));
+    }
+    return reasons.get(original);
+  };
   for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) {
     if (!articleEl.contains(el)) continue; // inside an element already cut
-    const index = traceOf(el);
-    const original = traced[index];
+    const original = traced[traceOf(el)];
     if (!original) continue;
-    const reason = original.localName === 'figcaption' ? 'boilerplate' : furnitureReason(original);
+    // The element itself, or a wrapper Readability replaced (it turns a <div> of inline
+    // content into a new <p>, without the div's class): the original's ancestors up to the
+    // nearest one still in the article.
+    let reason = reasonOf(original);
+    for (let up = original.parentElement; !reason && up && up.localName !== 'body' && !kept.has(traceOf(up)); up = up.parentElement) {
+      reason = reasonOf(up);
+    }
     if (!reason) continue;
     if (normaliseText(el.textContent ?? '').length > MAX_FURNITURE_SHARE * total) continue;
-    pruned.set(index, reason);
-    el.remove();
+    cut(el, reason);
   }
-  for (const teaser of teaserArticles(articleEl, traced, headline)) {
-    pruned.set(traceOf(teaser), 'related-content');
-    teaser.remove();
-  }
-  for (const teaser of teaserLinks(articleEl, baseUrl)) {
-    const index = traceOf(teaser);
-    if (index < 0 || !articleEl.contains(teaser)) continue;
-    pruned.set(index, 'related-content');
-    teaser.remove();
-  }
-  for (const box of captionBoxes(articleEl)) {
-    const index = traceOf(box);
-    if (index < 0 || !articleEl.contains(box)) continue;
-    pruned.set(index, 'boilerplate');
-    box.remove();
-  }
+  for (const teaser of teaserArticles(articleEl, traced, headline)) cut(teaser, 'related-content');
+  for (const teaser of teaserLinks(articleEl, baseUrl)) if (articleEl.contains(teaser)) cut(teaser, 'related-content');
+  for (const box of captionBoxes(articleEl, traced)) if (articleEl.contains(box)) cut(box, 'boilerplate');
   return pruned;
+}
+
+/**
+ * Records a cut element under every original element whose text it carries: itself and
+ * its traced descendants, and the originals' wrappers that Readability did not keep, up to
+ * the original of the nearest kept ancestor. Recovery and the region then know them as cut.
+ */
+function markCut(el: Element, reason: RemovalReason, traced: Element[], pruned: Map<number, RemovalReason>): void {
+  let anchor: Element | undefined;
+  for (let up = el.parentElement; up && !anchor; up = up.parentElement) anchor = traced[traceOf(up)];
+  const chars = normaliseText(el.textContent ?? '').length;
+  for (const node of [el, ...Array.from(el.querySelectorAll(`[${TRACE_ATTR}]`))]) {
+    const index = traceOf(node);
+    if (index < 0) continue;
+    pruned.set(index, reason);
+    for (let up = traced[index]!.parentElement; up && up !== anchor && up.localName !== 'body'; up = up.parentElement) {
+      if (pruned.has(traceOf(up)) || (anchor && up.contains(anchor))) break;
+      if (normaliseText(up.textContent ?? '').length > 2 * chars + 20) break;
+      pruned.set(traceOf(up), reason);
+    }
+  }
 }
 
 /**
@@ -699,12 +723,14 @@ const CAPTION_BOX_CHARS = 300;
  * nor pictures inside a paragraph (an emoji, a picture the text runs on from) or a list
  * item (a product list with pictures is article text).
  */
-function captionBoxes(articleEl: Element): Element[] {
+function captionBoxes(articleEl: Element, traced: Element[]): Element[] {
   const boxes: Element[] = [];
   for (const pic of Array.from(articleEl.querySelectorAll('img, picture, video'))) {
     const w = Number(pic.getAttribute('width'));
     const h = Number(pic.getAttribute('height'));
-    if ((w > 0 && w < 50) || (h > 0 && h < 50) || pic.closest('p, li')) continue;
+    // judged on the original page: Readability wraps a lone picture in a <p> of its own
+    const original = traced[traceOf(pic)];
+    if ((w > 0 && w < 50) || (h > 0 && h < 50) || !original || original.closest('p, li')) continue;
     let box: Element | undefined;
     for (let cur = pic.parentElement; cur && cur !== articleEl; cur = cur.parentElement) {
       const chars = normaliseText(cur.textContent ?? '').length;

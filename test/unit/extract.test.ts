@@ -3,7 +3,7 @@ import { JSDOM, VirtualConsole } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { DOM_KINDS } from '../../pipeline/dom.ts';
 import { PermanentError } from '../../pipeline/errors.ts';
-import { chooseTitle, extractPage } from '../../pipeline/extract.ts';
+import { chooseTitle, extractPage, extractPageWithRegion, nameWords } from '../../pipeline/extract.ts';
 
 const PARAS = [
   'The United States has signalled its readiness to provide intelligence, surveillance, and air defence support to any European-led security initiative for postwar Ukraine, officials said.',
@@ -194,5 +194,63 @@ describe('extractPage: fallbacks and errors', () => {
   it('throws TOO_LARGE above maxElements, and BAD_URL for a page URL that is not one', () => {
     expect(() => extractPage(page(), { url: URL_, maxElements: 5 })).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
     expect(() => extractPage(page(), { url: 'not a url' })).toThrow(expect.objectContaining({ code: 'BAD_URL' }));
+  });
+});
+
+describe('extractPage: furniture inside the article container', () => {
+  const body = (inner: string): string =>
+    `<div class="article-body"><p>${PARAS[0]}</p><p>${PARAS[1]}</p>${inner}<p>${PARAS[2]}</p><p>${PARAS[3]}</p></div>`;
+  const plainReadability = (html: string): string => {
+    const dom = new JSDOM(html, { url: URL_, virtualConsole: new VirtualConsole() });
+    try {
+      return new Readability(dom.window.document).parse()?.textContent ?? '';
+    } finally {
+      dom.window.close();
+    }
+  };
+  const cases: Array<{ name: string; inner: string; gone: string; reason: string; article?: string }> = [
+    { name: 'a share bar named by its class', inner: '<div class="post-share_bar"><span>Share this article on Facebook and Twitter now</span></div>', gone: 'Share this article', reason: 'share-widget' },
+    { name: 'an author box named in camelCase', inner: '<div class="writerBio"><p>Jane Doe is a reporter covering European security and defence policy from Brussels.</p></div>', gone: 'Jane Doe is a reporter', reason: 'byline' },
+    { name: 'a newsletter box', inner: '<section id="newsletter-signup"><p>Get the morning briefing with the day\'s main stories, every weekday at seven.</p></section>', gone: 'Get the morning briefing', reason: 'boilerplate' },
+    { name: 'a figcaption', inner: '<figure><img src="/a.jpg" width="800" height="450"><figcaption>Leaders meet in Paris on Monday to discuss the security plan.</figcaption></figure>', gone: 'Leaders meet in Paris', reason: 'boilerplate' },
+    { name: 'a caption in a plain box with its picture', inner: '<div><img src="/a.jpg"><div>Troops at a training ground near Lviv on Tuesday morning.</div></div>', gone: 'Troops at a training ground', reason: 'boilerplate' },
+    { name: 'a teaser headline linking to the same site', inner: '<p><a href="/world/other-story">EU ministers agree on a new sanctions package for the summer</a></p>', gone: 'EU ministers agree', reason: 'related-content' },
+  ];
+  it.each(cases)('$name is cut, with its reason, though Readability keeps it', ({ inner, gone, reason }) => {
+    const html = page({ article: body(inner) });
+    expect(plainReadability(html)).toContain(gone);
+    const { page: p, region } = extractPageWithRegion(html, { url: URL_ });
+    const text = p.blocks.map((b) => b.text).join('\n');
+    expect(text).not.toContain(gone);
+    for (const para of PARAS) expect(text).toContain(para);
+    expect(region.find((b) => b.text.includes(gone))).toMatchObject({ extracted: false, reason });
+  });
+
+  it('keeps links to other sites (a product list) and pictures inside paragraphs', () => {
+    const inner = `<ul><li><a href="https://shop.example.net/charger">Satechi 72W USB-C Power Delivery Car Charger</a></li><li><a href="https://shop.example.net/router">Linksys Velop Wi-Fi 6 Mesh Router</a></li></ul>
+      <p>The show was really great and we enjoyed a free drink at the cafe <img src="/smile.png"> before it started.</p>`;
+    const text = extractPage(page({ article: body(inner) }), { url: URL_ }).blocks.map((b) => b.text).join('\n');
+    expect(text).toContain('Satechi 72W USB-C Power Delivery Car Charger');
+    expect(text).toContain('The show was really great');
+  });
+
+  it('cuts teaser <article>s beside the one that holds the headline, and only then', () => {
+    const teaser = (t: string): string => `<article class="story"><h2>${t}</h2><p>${PARAS[0]!.slice(0, 120)} ${t}.</p></article>`;
+    const main = `<article class="story"><h1>Plan for Ukraine</h1>${PARAS.map((p) => `<p>${p}</p>`).join('')}</article>`;
+    const html = (inner: string): string => page({ head: '<title>Plan for Ukraine</title>', article: `<div class="river">${inner}</div>` });
+    const withHeadline = extractPage(html(main + teaser('Ferry fares rise') + teaser('Museum opens late')), { url: URL_ }).blocks.map((b) => b.text);
+    expect(withHeadline.join('\n')).not.toContain('Ferry fares rise');
+    expect(withHeadline).toContain(PARAS[3]);
+    const noHeadline = main.replace('<h1>Plan for Ukraine</h1>', '');
+    const without = extractPage(html(noHeadline + teaser('Ferry fares rise')), { url: URL_ }).blocks.map((b) => b.text);
+    expect(without.join('\n')).toContain('Ferry fares rise');
+  });
+
+  it.each([
+    ['relatedArticles', ['related', 'articles', 'related-articles']],
+    ['post-share_bar', ['post', 'share', 'bar', 'post-share', 'share-bar']],
+    ['shadow thread', ['shadow', 'thread', 'shadow-thread']],
+  ])('nameWords(%j)', (name, words) => {
+    expect(nameWords(name)).toEqual(words);
   });
 });

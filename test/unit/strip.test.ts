@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Block, RemovalReason } from '../../pipeline/records.ts';
-import { isMetadataLine, stripBlocks } from '../../pipeline/strip.ts';
+import { isCaptionLine, isMetadataLine, isPrompt, stripBlocks } from '../../pipeline/strip.ts';
+import { countWords } from '../../pipeline/text.ts';
 
 // Blocks as the language stage hands them over.
 const para = (text: string, language = 'en', linkDensity = 0): Block => ({ kind: 'paragraph', text, linkDensity, language, languageConfidence: 0.99 });
@@ -124,6 +125,47 @@ describe('stripBlocks removes furniture, each with its reason', () => {
       ],
     },
     {
+      name: 'datelines with labels, a byline with its date, an advert line and a caption between paragraphs',
+      blocks: [
+        para('By Justine Coleman - 11/18/19 11:04 PM EST'),
+        para('Updated Nov 19, 6:55 AM;Posted Nov 19, 6:51 AM'),
+        ARTICLE[0]!,
+        para('Advertisement'),
+        ARTICLE[1]!,
+        para('Protesters have worn masks to protect their identities (Image: GETTY )'),
+        ARTICLE[2]!,
+        para('Continue reading below'),
+        ARTICLE[3]!,
+      ],
+      removed: [
+        ['byline', 'By Justine Coleman - 11/18/19 11:04 PM EST', 'en'],
+        ['metadata-line', 'Updated Nov 19, 6:55 AM;Posted Nov 19, 6:51 AM', 'en'],
+        ['boilerplate', 'Advertisement', 'en'],
+        ['boilerplate', 'Protesters have worn masks to protect their identities (Image: GETTY )', 'en'],
+        ['boilerplate', 'Continue reading below', 'en'],
+      ],
+    },
+    {
+      name: 'a newsletter prompt mid-article and a follow line at the end',
+      blocks: [
+        ARTICLE[0]!,
+        ARTICLE[1]!,
+        para('Breaking News Emails: get breaking news alerts and special reports delivered to your inbox.'),
+        ARTICLE[2]!,
+        ARTICLE[3]!,
+        para('Have a tip? Jane Doe may be reached at jdoe@example.com. Follow her on Twitter @JaneDoe or on Facebook.'),
+      ],
+      removed: [
+        ['boilerplate', 'Breaking News Emails: get breaking news alerts and special reports delivered to your inbox.', 'en'],
+        ['share-widget', 'Have a tip? Jane Doe may be reached at jdoe@example.com. Follow her on Twitter @JaneDoe or on Facebook.', 'en'],
+      ],
+    },
+    {
+      name: 'a one-line "Related: <link>" teaser near the end does not take the last paragraphs with it',
+      blocks: [ARTICLE[0]!, ARTICLE[1]!, ARTICLE[2]!, para('Related: The 15 weirdest galaxies in our universe', 'en', 0.85), ARTICLE[3]!],
+      removed: [['related-content', 'Related: The 15 weirdest galaxies in our universe', 'en']],
+    },
+    {
       name: 'host and dateline under the headline (aggregator copy)',
       blocks: [head(TITLE), para('global.espreso.tv'), para('Wed, 27 Aug 2025 11:34:00 +0300'), ...ARTICLE],
       removed: [
@@ -181,6 +223,32 @@ describe('stripBlocks removes furniture, each with its reason', () => {
   });
 });
 
+describe('isCaptionLine and isPrompt', () => {
+  it.each([
+    ['Image copyright Getty Images', true],
+    ['Image caption Taylor Swift\'s seventh album is the only one she owns', true],
+    ['Protesters have worn masks to protect their identities (Image: GETTY )', true],
+    ['Vicente Aguiar loads garage door trims into his pickup truck in Hialeah, Fla. (AP Photo/Alan Diaz, File)', true],
+    ['Natalie Naccache | Bloomberg | Getty Images', true],
+    ['Photo: Reuters', true],
+    ['Getty Images said the licence covers the photo archive.', false],
+    ['The agency (Reuters) reported the photo was taken on Monday in the port city.', false],
+  ])('caption %j → %s', (text, expected) => {
+    expect(isCaptionLine(text, countWords(text))).toBe(expected);
+  });
+
+  it.each([
+    ['Sign up for The Water Coolest today to get the free daily newsletter delivered to your inbox daily.', true],
+    ['Get the latest updates right in your inbox. Subscribe to our newsletters.', true],
+    ['SUBSCRIBE', true],
+    ['This website uses cookies to improve your experience. We\'ll assume you\'re ok with this.', true],
+    ['Disney patched the software as the company continued to sign up additional subscribers throughout the week.', false],
+    ['If you just want Disney+, you can sign up for a free 7-day trial, or pay a $69.99 annual subscription fee.', false],
+  ])('prompt %j → %s', (text, expected) => {
+    expect(isPrompt(text, countWords(text))).toBe(expected);
+  });
+});
+
 describe('isMetadataLine', () => {
   it.each([
     ['global.espreso.tv', true],
@@ -193,6 +261,17 @@ describe('isMetadataLine', () => {
     ['Details', false],
     ['U.S.', false],
     ['On August 25, Kellogg said talks were complex', false],
+    ['PUBLISHED: 10:48, Tue, Nov 19, 2019 | UPDATED: 11:05, Tue, Nov 19, 2019', true],
+    ['Updated Nov 19, 6:55 AM;Posted Nov 19, 6:51 AM', true],
+    ['First Published: Tuesday, November 19, 2019 08:38 AM', true],
+    ['Published 1 day ago', true],
+    ['Updated at 1:23 p.m.', true],
+    ['sexta-feira, 22 de outubro de 2010 às 20:13', true],
+    ['27 августа 2025, 11:34', true],
+    ['Mittwoch, 27. August 2025, 11:34 Uhr', true],
+    ['2019年11月20日 14:35', true],
+    ['In 2019 there were 45,000 cases', false],
+    ['Published 12 studies in 2019', false],
   ])('%j → %s', (text, expected) => {
     expect(isMetadataLine(text)).toBe(expected);
   });
