@@ -229,14 +229,18 @@ export function classifyBlocks(blocks: Block[], ctx: StripContext): Array<Mark |
   }
 
   // Blocks in another language before or after the article: appended related items.
-  // Short same-script lines right next to such a block (its title, its heading) go with it.
-  for (let i = 0; i < n; i++) {
-    if (!outside(i) || !isForeign(blocks[i]!)) continue;
+  // Short lines right next to such a block (its title, its heading, a label in its own
+  // language) go with it and take its language: the longest block of an item is the one
+  // whose language is surest ("関連記事" alone reads as Chinese, the item is Japanese), so
+  // the longest foreign blocks claim their neighbours first.
+  const byLength = Array.from({ length: n }, (_, i) => i).sort((a, b) => blocks[b]!.text.length - blocks[a]!.text.length);
+  for (const i of byLength) {
+    if (marks[i] || !outside(i) || !isForeign(blocks[i]!)) continue;
     mark(i, 'foreign-language');
     const lang = blocks[i]!.language;
     for (const step of [-1, 1] as const) {
       for (let j = i + step; j >= 0 && j < n && outside(j) && !marks[j]; j += step) {
-        if (substantive[j] || isMarker(j) || words[j]! >= SUBSTANTIVE_WORDS) break;
+        if (substantive[j] || (isMarker(j) && !isForeign(blocks[j]!)) || words[j]! >= SUBSTANTIVE_WORDS) break;
         mark(j, 'foreign-language', lang);
       }
     }

@@ -199,3 +199,78 @@ describe.skipIf(!haveFixtures)('processPage on the fixture outlets\' seed pages'
     for (const m of e.mustRemove) expectRemoved(r, m.text, m.reason, m.language);
   });
 });
+
+// Issue point 4: variants of seed 004's fixture page (fixtures/outlets/eurochina-herald/…).
+// The Chinese item appended after the share bar is swapped for one in Russian, Arabic or
+// Japanese, or for an English item under a "Related" heading; a German quotation is put
+// between two article paragraphs.
+describe.skipIf(!haveFixtures)('processPage on variants of seed 004\'s fixture page', () => {
+  const seed004 = (): { html: string; url: string; article: string[] } => {
+    const e = loadExpectedSeeds().find((x) => x.seed.startsWith('004'))!;
+    const outlet = outlets.find((o) => o.id === e.outlet)!;
+    const page = outlet.pages.find((p) => p.seed === e.seed)!;
+    const html = withPort(iconv.decode(readFileSync(fixturePath(page.file)), page.charset), 8080);
+    const lines = seedLines('004_ad09c38be325a5b8.txt');
+    return { html, url: withPort(e.url, 8080), article: lines.slice(1, lines.indexOf('share this news:')) };
+  };
+  const CHINESE_ITEM = /<h4>看看这些相关内容<\/h4>[\s\S]*?(?=<p><a [^>]*>Read More<\/a><\/p>)/;
+  const item = (heading: string, title: string, text: string): string =>
+    `<h4>${heading}</h4>\n<h3><a href="/other/2025/08/26/item/">${title}</a></h3>\n<p>${text}</p>\n`;
+  const variants: Array<{ name: string; heading: string; title: string; text: string; reason: RemovalReason; language?: string }> = [
+    {
+      name: 'Russian',
+      heading: 'Читайте также',
+      title: 'В Бергамо начали строить новый водопровод',
+      text: 'Итальянская компания начала в провинции Бергамо строительство водопровода стоимостью 11 миллионов евро, чтобы обеспечить город водой в засушливые годы.',
+      reason: 'foreign-language',
+      language: 'ru',
+    },
+    {
+      name: 'Arabic',
+      heading: 'اقرأ أيضا',
+      title: 'مشروع مائي جديد في بيرغامو',
+      text: 'بدأت شركة إيطالية في مقاطعة بيرغامو تنفيذ مشروع مائي بقيمة أحد عشر مليون يورو لضمان إمدادات المياه للسكان خلال مواسم الجفاف المقبلة.',
+      reason: 'foreign-language',
+      language: 'ar',
+    },
+    {
+      name: 'Japanese',
+      heading: '関連記事',
+      title: 'ベルガモで新たな水道事業が始まる',
+      text: 'イタリアの企業がベルガモ県で総額1100万ユーロの水道事業を開始し、干ばつの年でも地域の水源を安定して確保することを目指している。',
+      reason: 'foreign-language',
+      language: 'ja',
+    },
+    {
+      name: 'English, under a "Related" heading',
+      heading: 'Related',
+      title: 'Heatwave closes schools across southern Italy',
+      text: 'Authorities in several regions ordered schools to close for two days as temperatures climbed above 40 degrees, the highest reading this summer.',
+      reason: 'related-content',
+    },
+  ];
+
+  it.each(variants)('an appended item in $name is removed as $reason, the article kept whole', async (v) => {
+    const { html, url, article } = seed004();
+    expect(html).toMatch(CHINESE_ITEM);
+    const r = await processPage(html.replace(CHINESE_ITEM, item(v.heading, v.title, v.text)), { url });
+    expect(r.language).toBe('en');
+    for (const line of article) expect(r.text).toContain(line);
+    expect(r.kept.at(-1)!.text).toBe(article.at(-1)); // the body ends with the Kremlin's reaction
+    for (const text of [v.heading, v.title, v.text]) expectRemoved(r, text, v.reason, v.language);
+  });
+
+  it('keeps a German quotation between two English paragraphs, its block labelled German', async () => {
+    const { html, url, article } = seed004();
+    const quote = 'Wir werden keine eigenen Soldaten in die Ukraine schicken, aber wir sind bereit, die europäischen Partner mit Aufklärung und Luftverteidigung zu unterstützen.';
+    const third = `<p>${article[2]!.slice(0, 60)}`;
+    expect(html).toContain(third);
+    const r = await processPage(html.replace(third, `<blockquote><p>${quote}</p></blockquote>\n${third}`), { url });
+    expect(r.language).toBe('en');
+    const block = r.kept.find((b) => b.text === quote);
+    expect(block, 'the quotation is kept').toBeDefined();
+    expect(block!.language).toBe('de');
+    expect(r.removed.map((x) => x.text)).not.toContain(quote);
+    expect(r.kept.at(-1)!.text).toBe(article.at(-1));
+  });
+});
