@@ -91,8 +91,9 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
       throw cause;
     }
 
-    const siteName = firstText(meta.get('og:site_name'), jsonLd.siteName, article?.siteName);
-    const title = chooseTitle([meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title], siteName);
+    const siteName = chooseSiteName([meta.get('og:site_name'), jsonLd.siteName, article?.siteName, meta.get('application-name')], doc.title, pageUrl);
+    const titles = [meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title];
+    const title = visibleHeadline(doc, titles) ?? chooseTitle(titles, siteName);
     let blocks: Block[] = [];
     let recovery: Recovery | undefined;
     if (article?.content) {
@@ -122,8 +123,15 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
       extractedFrom,
     };
     if (title) page.title = title;
-    const byline = firstText(article?.byline, meta.get('author'), jsonLd.author, ctx.feedItem?.author);
-    if (byline && byline.length <= 200) page.byline = byline;
+    // A person named in JSON-LD first: Readability's byline is the visible line, often
+    // with its label, date or role glued on; meta author is often the company.
+    const organisations = [...jsonLd.organisations, ...(siteName ? [siteName] : [])];
+    const byline =
+      cleanByline(jsonLd.author, organisations) ??
+      cleanByline(article?.byline ?? undefined, organisations) ??
+      cleanByline(meta.get('author'), organisations) ??
+      cleanByline(ctx.feedItem?.author, organisations);
+    if (byline) page.byline = byline;
     if (siteName) page.siteName = siteName;
     const publishedAt = firstDate(
       ctx.feedItem?.publishedAt,
@@ -190,14 +198,17 @@ function readMeta(doc: Document): Map<string, string> {
 interface JsonLdFacts {
   headline?: string;
   datePublished?: string;
+  /** Authors that are people (not organisations). */
   author?: string;
   siteName?: string;
+  /** Names of organisations named as author or publisher: never a byline. */
+  organisations: string[];
 }
 
 const ARTICLE_TYPES = /^(?:\w*Article|BlogPosting|Report|LiveBlogPosting|WebPage)$/;
 
 function readJsonLd(doc: Document): JsonLdFacts {
-  const facts: JsonLdFacts = {};
+  const facts: JsonLdFacts = { organisations: [] };
   const nodes: Array<Record<string, unknown>> = [];
   const collect = (value: unknown): void => {
     if (Array.isArray(value)) value.forEach(collect);
@@ -208,10 +219,17 @@ function readJsonLd(doc: Document): JsonLdFacts {
     }
   };
   for (const script of Array.from(doc.querySelectorAll('script[type="application/ld+json"]'))) {
+    const text = script.textContent ?? '';
     try {
-      collect(JSON.parse(script.textContent ?? ''));
+      collect(JSON.parse(text));
     } catch {
-      // broken JSON-LD is common; the meta tags may still say what we need
+      // Broken JSON-LD is common: trailing commas, raw line breaks in strings. One lenient
+      // retry; the meta tags may still say what we need when that fails too.
+      try {
+        collect(JSON.parse(text.replace(/[\u0000-\u001f]+/g, ' ').replace(/,\s*([\]}])/g, '$1')));
+      } catch {
+        // left to the meta tags
+      }
     }
   }
   const typesOf = (n: Record<string, unknown>): string[] => [n['@type']].flat().filter((t): t is string => typeof t === 'string');
@@ -222,14 +240,30 @@ function readJsonLd(doc: Document): JsonLdFacts {
   for (const n of articles) {
     facts.headline ??= stringOf(n['headline']);
     facts.datePublished ??= stringOf(n['datePublished']);
-    facts.author ??= nameOf(n['author']);
+    facts.author ??= nameOf(people(n['author']));
     facts.siteName ??= nameOf(n['publisher']);
+    for (const org of [n['author'], n['publisher']].flat()) {
+      if (org && typeof org === 'object' && typesOf(org as Record<string, unknown>).some((t) => ORGANISATION_TYPES.test(t))) {
+        const name = nameOf(org);
+        if (name) facts.organisations.push(name);
+      }
+    }
   }
   if (!facts.siteName) {
     const site = nodes.find((n) => typesOf(n).some((t) => t === 'WebSite' || t === 'NewsMediaOrganization'));
     if (site) facts.siteName = nameOf(site);
   }
   return facts;
+}
+
+const ORGANISATION_TYPES = /Organi[sz]ation$|^(?:NewsMediaOrganization|Corporation|WebSite|Brand)$/;
+
+/** The authors that are not organisations. */
+function people(value: unknown): unknown {
+  const isOrg = (v: unknown): boolean =>
+    !!v && typeof v === 'object' && [(v as Record<string, unknown>)['@type']].flat().some((t) => typeof t === 'string' && ORGANISATION_TYPES.test(t));
+  if (Array.isArray(value)) return value.filter((v) => !isOrg(v));
+  return isOrg(value) ? undefined : value;
 }
 
 function stringOf(value: unknown): string | undefined {
@@ -254,13 +288,45 @@ function firstText(...values: Array<string | null | undefined>): string | undefi
   return undefined;
 }
 
+/**
+ * The first parseable date, preferring one that states its time zone (a zone-less
+ * "November 20, 2019 12:32" would be read in the server's zone), ISO 8601 in UTC.
+ */
 function firstDate(...values: Array<string | null | undefined>): string | undefined {
+  let fallback: string | undefined;
   for (const v of values) {
-    if (!v?.trim()) continue;
-    const ms = Date.parse(v.trim());
-    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+    const t = v?.trim();
+    if (!t) continue;
+    const ms = Date.parse(t.replace(/^(\d{4}-\d{2}-\d{2}) (\d)/, '$1T$2'));
+    if (Number.isNaN(ms)) continue;
+    const iso = new Date(ms).toISOString();
+    if (/(?:Z|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC))$/i.test(t) || /^\d{4}-\d{2}-\d{2}$/.test(t)) return iso;
+    fallback ??= iso;
   }
-  return undefined;
+  return fallback;
+}
+
+// "By …", "Written by …", "Text: …": labels in front of a byline.
+const BYLINE_LABEL = /^(?:by|written by|words by|story by|reporting by|text|texto|texte|текст|автор|von|par|por|di|door|av|af|przez|od)\s*[:：]?\s+/iu;
+
+/**
+ * A byline as the reader would name the author: the label, a trailing dateline or role
+ * glued to the name, and a "@handle" removed. Undefined when what is left names an
+ * organisation of the page (the publisher credited as author) or is not a name.
+ */
+export function cleanByline(raw: string | undefined, organisations: string[]): string | undefined {
+  if (!raw) return undefined;
+  let t = normaliseText(raw).replace(BYLINE_LABEL, '');
+  t = t.replace(/\s*@\w+.*$/u, ''); // "Chaim Gartenberg@cgartenberg"
+  t = t.replace(/\s+(?:[-–—|·•,]\s*)?(?:on\s+)?\d{1,4}[./-]\d{1,2}[./-]\d{2,4}.*$/iu, ''); // "… On 11/13/19 at 4:00 PM"
+  t = t.replace(/\s*[-–—|·•]\s*\d{4}-\d{2}-\d{2}.*$/u, ''); // "admin - 2018-09-16"
+  t = t.replace(/(\p{Ll})(\p{Lu}\p{Ll}+(?: \p{Ll}+)*(?: (?:Columnist|Correspondent|Editor|Reporter|Writer))?)$/u, (m, last: string, role: string) =>
+    /(?:Columnist|Correspondent|Editor|Reporter|Writer)$/.test(role) ? last : m,
+  ); // "Michael HiltzikBusiness Columnist"
+  t = t.trim();
+  if (!/\p{L}{2}/u.test(t) || t.length > 200) return undefined;
+  if (organisations.some((o) => comparableText(o) === comparableText(t))) return undefined;
+  return t;
 }
 
 function canonicalOf(doc: Document, meta: Map<string, string>, baseUrl: string, pageUrl: string): string {
@@ -290,6 +356,37 @@ export function chooseTitle(candidates: Array<string | null | undefined>, siteNa
   let best: string | undefined;
   for (const t of pool) if (best === undefined || t.length < best.length) best = t;
   return best;
+}
+
+/**
+ * The page's visible headline (an <h1>) when a metadata title confirms it: equal to one of
+ * them, or one of them is the headline plus a " - Site" suffix. Social titles (og:title)
+ * are often rewritten for sharing; the <h1> is what the reader sees.
+ */
+function visibleHeadline(doc: Document, titles: Array<string | null | undefined>): string | undefined {
+  const known = titles.filter((t): t is string => !!t).map(comparableText);
+  for (const h1 of Array.from(doc.querySelectorAll('h1')).slice(0, 3)) {
+    const text = normaliseText(h1.textContent ?? '');
+    const c = comparableText(text);
+    if (c.split(' ').length < 2) continue;
+    if (known.some((k) => k === c || k.startsWith(`${c} `))) return text;
+  }
+  return undefined;
+}
+
+/**
+ * The site's name: the first candidate the page's host or its <title> confirms (og:site_name
+ * is sometimes a section, "U.S."), else the first candidate.
+ */
+function chooseSiteName(candidates: Array<string | null | undefined>, docTitle: string, pageUrl: string): string | undefined {
+  const names = candidates.map((c) => (c ? normaliseText(c) : '')).filter(Boolean);
+  const host = new URL(pageUrl).hostname.toLowerCase();
+  const title = comparableText(docTitle);
+  const confirmed = names.find((n) => {
+    const squashed = comparableText(n).replace(/ /g, '');
+    return (squashed.length >= 3 && host.includes(squashed)) || (title.endsWith(` ${comparableText(n)}`) && title !== comparableText(n));
+  });
+  return confirmed ?? names[0];
 }
 
 function stripSiteName(title: string, siteName: string): string {
@@ -563,7 +660,8 @@ function commonAncestor(elements: Element[]): Element {
 const FURNITURE_WORDS: ReadonlyArray<readonly [RegExp, RemovalReason]> = [
   [/^(?:share|shares|sharing|sharebar|sharetools|social|socials|addthis|sociable)$/, 'share-widget'],
   [/^(?:related|recommended|recommendations|recirc|recirculation|outbrain|taboola|trending|mostread|popular|readmore|readalso|alsoread|teasers?|more-(?:stories|news|articles|from)|most-(?:read|popular|viewed)|read-(?:more|also|next)|also-read|you-may-like|next-(?:article|story|post))$/, 'related-content'],
-  [/^(?:byline|bylines|author|authors|bio|biography|dateline|timestamp|meta|metadata|posted-on|entry-meta|post-meta)$/, 'byline'],
+  [/^(?:byline|bylines|author|authors|bio|biography)$/, 'byline'],
+  [/^(?:dateline|timestamp|meta|metadata|posted-on|entry-meta|post-meta)$/, 'metadata-line'],
   [/^(?:newsletter|newsletters|subscribe|subscription|signup|sign-up|promo|promotion|advert|advertisement|advertising|ad|ads|adslot|ad-slot|dfp|sponsor|sponsored|banner|cookie|cookies|consent|popup|modal|caption|captions|credit|credits|tags|tag|tag-list|tagcloud|keywords|breadcrumb|breadcrumbs|comment|comments|disqus|pagination|pager|toolbar|print|rating|nav|navigation|menu|sidebar|footer)$/, 'boilerplate'],
 ];
 

@@ -1,6 +1,6 @@
 // One page through the page stages: extract → language → strip.
 import type { DomKind } from './dom.ts';
-import { extractPageWithRegion, type RegionBlock } from './extract.ts';
+import { cleanByline, extractPageWithRegion, type RegionBlock } from './extract.ts';
 import { loadLanguageDetector, type LanguageDetector } from './language.ts';
 import type { Block, ExtractedPage, FeedItem, RemovedBlock } from './records.ts';
 import { classifyBlocks, stripBlocks, type StripContext } from './strip.ts';
@@ -62,7 +62,7 @@ export async function processPage(html: string, ctx: ProcessPageContext): Promis
   const removed = withDropped(stripped, region, classifyDropped(detector, region, stripContext));
   const text = kept.map((b) => b.text).join('\n\n');
   return {
-    page: { ...page, blocks: detected.blocks },
+    page: { ...withLineMetadata(page, removed), blocks: detected.blocks },
     language: detected.language,
     languageConfidence: detected.confidence,
     kept,
@@ -98,4 +98,32 @@ function withDropped(stripped: RemovedBlock[], region: RegionBlock[], dropped: A
   });
   stripped.forEach((r, i) => keyed.push([position.get(r.text) ?? region.length + i, r]));
   return keyed.sort((a, b) => a[0] - b[0]).map(([, r]) => r);
+}
+
+/**
+ * Bylines and datelines are metadata, not body: when the page's head did not name the
+ * author or the date, a byline or dateline line stripped from the text fills it in.
+ */
+function withLineMetadata(page: ExtractedPage, removed: RemovedBlock[]): ExtractedPage {
+  const filled = { ...page };
+  if (!filled.byline) {
+    for (const r of removed) {
+      const byline = r.reason === 'byline' ? cleanByline(r.text, filled.siteName ? [filled.siteName] : []) : undefined;
+      if (byline) {
+        filled.byline = byline;
+        break;
+      }
+    }
+  }
+  if (!filled.publishedAt) {
+    for (const r of removed) {
+      if (r.reason !== 'metadata-line' || !/\d{4}/.test(r.text)) continue;
+      const ms = Date.parse(r.text.replace(/^[^\d]*?(?:published|posted|updated)?\s*:?\s*(?=\p{L}{3}|\d)/iu, ''));
+      if (!Number.isNaN(ms)) {
+        filled.publishedAt = new Date(ms).toISOString();
+        break;
+      }
+    }
+  }
+  return filled;
 }
