@@ -8,8 +8,14 @@ import { parseHTML } from 'linkedom';
 export const DOM_KINDS = ['jsdom', 'linkedom', 'happy-dom'] as const;
 export type DomKind = (typeof DOM_KINDS)[number];
 
-/** The DOM used when none is named. */
-export const DEFAULT_DOM: DomKind = 'jsdom';
+/**
+ * The DOM used when none is named: linkedom. Measured on the 181 Zyte pages
+ * (npm run eval:extract -- --compare-doms): feedsift's F1 is the same on all three DOMs to four
+ * decimals, and on linkedom the page stages run 2–2.8× faster than on jsdom with less than half
+ * the resident memory (jsdom keeps memory after window.close()). jsdom stays the reference:
+ * the evaluation runs plain Readability on it beside feedsift.
+ */
+export const DEFAULT_DOM: DomKind = 'linkedom';
 
 export interface ParsedDocument {
   document: Document;

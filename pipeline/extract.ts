@@ -74,22 +74,16 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
     const traced = Array.from(doc.body?.querySelectorAll('*') ?? []);
     traced.forEach((el, i) => el.setAttribute(TRACE_ATTR, String(i)));
 
-    const clone = doc.cloneNode(true) as Document;
-    let article: ReturnType<Readability<Element>['parse']>;
-    try {
-      article = new Readability<Element>(clone, {
-        serializer: (node) => node as Element,
-        ...(ctx.maxElements !== undefined ? { maxElemsToParse: ctx.maxElements } : {}),
-      }).parse();
-    } catch (cause) {
-      if (cause instanceof Error && /elements found/.test(cause.message)) {
-        throw new PermanentError('extract', 'TOO_LARGE', `page has more than ${ctx.maxElements} elements`, {
-          url: ctx.url,
-          cause,
-        });
+    // Counted here, not by Readability's own maxElemsToParse: that relies on
+    // getElementsByTagName('*'), which not every DOM implements.
+    if (ctx.maxElements !== undefined) {
+      const count = doc.querySelectorAll('*').length;
+      if (count > ctx.maxElements) {
+        throw new PermanentError('extract', 'TOO_LARGE', `page has ${count} elements, more than the ${ctx.maxElements} allowed`, { url: ctx.url });
       }
-      throw cause;
     }
+    const clone = doc.cloneNode(true) as Document;
+    const article = new Readability<Element>(clone, { serializer: (node) => node as Element }).parse();
 
     const siteName = chooseSiteName([meta.get('og:site_name'), jsonLd.siteName, article?.siteName, meta.get('application-name')], doc.title, pageUrl);
     const titles = [meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title];

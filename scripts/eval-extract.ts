@@ -3,8 +3,8 @@
 // benchmark's own metric, with speed and memory. Each system × DOM runs in its own child process,
 // one after another, so that its time and resident memory are its own.
 //
-//   npm run eval:extract                         feedsift and Readability, both on jsdom
-//   npm run eval:extract -- --dom linkedom       feedsift on linkedom (+ Readability on jsdom and on linkedom)
+//   npm run eval:extract                         feedsift on the default DOM (linkedom) + Readability on jsdom and linkedom
+//   npm run eval:extract -- --dom jsdom          feedsift and Readability, both on jsdom
 //   npm run eval:extract -- --compare-doms       both systems on jsdom, linkedom and happy-dom
 //   npm run eval:extract -- --pages 20           the first 20 pages (by key) for a quick run
 //   npm run eval:extract -- --json report.json   also write the report, with per-page counts
@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DOM_KINDS, isDomKind, type DomKind } from '../pipeline/dom.ts';
+import { DEFAULT_DOM, DOM_KINDS, isDomKind, type DomKind } from '../pipeline/dom.ts';
 import {
   ACCEPTANCE,
   BASELINE_FILE,
@@ -54,7 +54,7 @@ function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
     options: {
-      dom: { type: 'string', default: 'jsdom' },
+      dom: { type: 'string', default: DEFAULT_DOM },
       pages: { type: 'string' },
       json: { type: 'string' },
       'compare-doms': { type: 'boolean', default: false },

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DEFAULT_DOM } from '../../pipeline/dom.ts';
 import { describe, expect, it } from 'vitest';
 import {
   ACCEPTANCE,
@@ -57,11 +58,12 @@ describe.skipIf(!hasEval)('extraction on the Zyte benchmark (CI gate)', () => {
         cwd: REPO_ROOT,
         encoding: 'utf8',
       });
-      expect(out).toMatch(/^feedsift\s+jsdom\s+[01]\.\d{4}/m);
+      expect(out).toMatch(new RegExp(`^feedsift\\s+${DEFAULT_DOM}\\s+[01]\\.\\d{4}`, 'm'));
       expect(out).toMatch(/^readability\s+jsdom\s+[01]\.\d{4}/m);
       const report = JSON.parse(readFileSync(json, 'utf8')) as { pages: unknown[]; runs: ScoredRun[] };
       expect(report.pages).toHaveLength(3);
-      expect(report.runs.map((r) => `${r.system}@${r.dom}`)).toEqual(['feedsift@jsdom', 'readability@jsdom']);
+      // feedsift on the default DOM; Readability on jsdom (the reference) and on that DOM
+      expect(report.runs.map((r) => `${r.system}@${r.dom}`)).toEqual([`feedsift@${DEFAULT_DOM}`, 'readability@jsdom', `readability@${DEFAULT_DOM}`]);
       for (const run of report.runs) {
         expect(run.pages).toBe(3);
         expect(Object.keys(run.perPage)).toHaveLength(3);
