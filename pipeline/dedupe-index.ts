@@ -35,7 +35,7 @@ import {
   type TextFeatures,
 } from './dedupe.ts';
 import { RetryableError } from './errors.ts';
-import type { CleanArticle, Evidence } from './records.ts';
+import type { CleanArticle, Evidence, StorySummary } from './records.ts';
 import { sha256Hex } from './url.ts';
 
 /** A guid match needs at least this estimated 5-shingle Jaccard between the texts (guids get reused). */
@@ -57,8 +57,10 @@ export interface DedupeOptions {
 }
 
 export type DedupeDecision =
-  | { kind: 'story'; articleId: string; storyId: string }
-  | { kind: 'duplicate'; articleId: string; storyId: string; similarity: number; evidence: Evidence };
+  | { kind: 'story'; articleId: string; storyId: string; story: StorySummary }
+  | { kind: 'duplicate'; articleId: string; storyId: string; similarity: number; evidence: Evidence; story: StorySummary }
+  /** The same article (same id, i.e. canonical URL) seen again with edited text. */
+  | { kind: 'update'; articleId: string; storyId: string; previousTextHash: string; story: StorySummary };
 
 /** What the index keeps per article: bounded whatever the article's length (~2 KB as JSON). */
 interface StoredArticle {

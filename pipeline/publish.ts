@@ -2,6 +2,7 @@
 // Validated against the output schema so that nothing malformed reaches downstream.
 import type { DedupeDecision } from './dedupe-index.ts';
 import { PermanentError } from './errors.ts';
+import { sha256Hex } from './url.ts';
 import { outputRecordSchema, SCHEMA_VERSION, type CleanArticle, type OutputRecord } from './records.ts';
 
 export function buildRecord(article: CleanArticle, decision: DedupeDecision): OutputRecord {
@@ -28,8 +29,10 @@ export function buildRecord(article: CleanArticle, decision: DedupeDecision): Ou
   };
   const record =
     decision.kind === 'story'
-      ? { ...base, kind: 'story' as const }
-      : { ...base, kind: 'duplicate' as const, similarity: decision.similarity, evidence: decision.evidence };
+      ? { ...base, kind: 'story' as const, story: decision.story }
+      : decision.kind === 'duplicate'
+        ? { ...base, kind: 'duplicate' as const, similarity: decision.similarity, evidence: decision.evidence, story: decision.story }
+        : { ...base, kind: 'update' as const, previousTextHash: decision.previousTextHash, story: decision.story };
   const checked = outputRecordSchema.safeParse(record);
   if (!checked.success) {
     const why = checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -40,5 +43,12 @@ export function buildRecord(article: CleanArticle, decision: DedupeDecision): Ou
 
 /** Deterministic job id of a published record: a re-delivered job never publishes twice. */
 export function publishJobId(record: OutputRecord): string {
-  return record.kind === 'story' ? `story-${record.storyId}` : `dup-${record.id}`;
+  if (record.kind === 'story') return `story-${record.storyId}`;
+  if (record.kind === 'duplicate') return `dup-${record.id}`;
+  // one update record per version of the text
+  return `upd-${record.id}-${textVersion(record.text)}`;
+}
+
+function textVersion(text: string): string {
+  return sha256Hex(text).slice(0, 16);
 }

@@ -133,21 +133,47 @@ const baseRecord = z.object({
   extractedFrom: z.enum(['page', 'feed']).describe('Whether the text came from the page or, as a fallback, from the feed item.'),
 });
 
+/** The story an article belongs to, as it stands after this article's decision. */
+export const storySummarySchema = z
+  .object({
+    storyId: z.string(),
+    canonicalArticleId: z.string().describe('The earliest-published copy (by publishedAt, else first seen).'),
+    canonicalUrl: z.string(),
+    earliestPublishedAt: z.string().nullable(),
+    outlets: z.array(z.string()).describe('Sources of every member, in the order they joined.'),
+    memberCount: z.number().int().positive(),
+  })
+  .describe('The story as it stands after this record: canonical (earliest-published) copy, outlets, size.');
+export type StorySummary = z.infer<typeof storySummarySchema>;
+
 export const storyRecordSchema = baseRecord
-  .extend({ kind: z.literal('story').describe('A unique story (queue `stories`).') })
-  .describe('One record per unique story.');
+  .extend({
+    kind: z.literal('story').describe('A unique story (queue `stories`).'),
+    story: storySummarySchema,
+  })
+  .describe('One record per unique story, published when its first article is seen.');
 
 export const duplicateRecordSchema = baseRecord
   .extend({
     kind: z.literal('duplicate').describe('A later copy of a story (queue `duplicates`).'),
     similarity: z.number().describe('Similarity to the matched article (0–1).'),
     evidence: evidenceSchema,
+    story: storySummarySchema,
   })
   .describe('One notice per later copy of a story, pointing to it by storyId.');
 
-export const outputRecordSchema = z.discriminatedUnion('kind', [storyRecordSchema, duplicateRecordSchema]);
+export const updateRecordSchema = baseRecord
+  .extend({
+    kind: z.literal('update').describe('The same article (same canonical URL) republished with edited text (queue `updates`).'),
+    previousTextHash: z.string().describe('Normalised-text hash of the version this one replaces.'),
+    story: storySummarySchema,
+  })
+  .describe('An edited version of an article already published: not a duplicate.');
+
+export const outputRecordSchema = z.discriminatedUnion('kind', [storyRecordSchema, duplicateRecordSchema, updateRecordSchema]);
 export type StoryRecord = z.infer<typeof storyRecordSchema>;
 export type DuplicateRecord = z.infer<typeof duplicateRecordSchema>;
+export type UpdateRecord = z.infer<typeof updateRecordSchema>;
 export type OutputRecord = z.infer<typeof outputRecordSchema>;
 
 /** A processed article on its way to the dedupe stage: clean text, no HTML. */

@@ -15,18 +15,18 @@ export function dedupeProcessor(ctx: WorkerContext) {
     const { article, runId } = parseJob(dedupeJobSchema, job.data, QUEUES.dedupe);
     const decision = await index.decide(article);
     const record = buildRecord(article, decision);
-    const queue = record.kind === 'story' ? ctx.queues.stories : ctx.queues.duplicates;
+    const queue = record.kind === 'story' ? ctx.queues.stories : record.kind === 'duplicate' ? ctx.queues.duplicates : ctx.queues.updates;
     // output jobs are kept until the consumer removes them
     await queue.add(record.kind, record, { jobId: publishJobId(record), removeOnComplete: false, removeOnFail: false });
-    // counted once per article even when this job is re-delivered
-    const first = await ctx.redis.set(`${prefix}:published:${article.id}`, '1', 'EX', ctx.settings.dedupeWindowHours * 3600 * 2, 'NX');
+    // counted once per published record even when this job is re-delivered
+    const first = await ctx.redis.set(`${prefix}:published:${publishJobId(record)}`, '1', 'EX', ctx.settings.dedupeWindowHours * 3600 * 2, 'NX');
     if (first === 'OK') {
-      await countOutcome(ctx.redis, prefix, runId, record.kind === 'story' ? 'stories' : 'duplicates');
+      await countOutcome(ctx.redis, prefix, runId, record.kind === 'story' ? 'stories' : record.kind === 'duplicate' ? 'duplicates' : 'updates');
       await countOutcome(ctx.redis, prefix, runId, 'removed.blocks', article.removed.length);
     }
     ctx.log.info(
       { articleId: article.id, storyId: record.storyId, kind: record.kind, ...(record.kind === 'duplicate' ? { level: record.evidence.level, similarity: record.similarity } : {}) },
-      record.kind === 'story' ? 'story published' : 'duplicate notice published',
+      record.kind === 'story' ? 'story published' : record.kind === 'duplicate' ? 'duplicate notice published' : 'update published',
     );
     return { kind: record.kind, storyId: record.storyId };
   });

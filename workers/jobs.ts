@@ -12,9 +12,11 @@ export const QUEUES = {
   stories: 'stories',
   /** Output: one notice per later copy of a story. */
   duplicates: 'duplicates',
+  /** Output: an article republished under the same URL with edited text. */
+  updates: 'updates',
 } as const;
 export const INTERNAL_QUEUES = [QUEUES.poll, QUEUES.article, QUEUES.dedupe] as const;
-export const OUTPUT_QUEUES = [QUEUES.stories, QUEUES.duplicates] as const;
+export const OUTPUT_QUEUES = [QUEUES.stories, QUEUES.duplicates, QUEUES.updates] as const;
 
 const feedConfigSchema = z.object({
   id: z.string(),

@@ -13,6 +13,7 @@ export type Outcome =
   | 'articles.failed'
   | 'stories'
   | 'duplicates'
+  | 'updates'
   | 'removed.blocks';
 
 export function statsKey(prefix: string, runId?: string): string {

@@ -105,6 +105,7 @@ export function summaryLines(summary: RunSummary, extra: Record<string, number> 
     `articles:   ${n('items.new')} new items, ${n('articles.processed')} processed, ${n('articles.dropped.too-short')} dropped (too short), ${n('articles.failed')} failed`,
     `stories:    ${n('stories')}`,
     `duplicates: ${n('duplicates')}`,
+    `updates:    ${n('updates')}`,
     `removed:    ${n('removed.blocks')} blocks stripped from published articles`,
     ...Object.entries(extra).map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`),
     `failures:   ${summary.failures.length}`,
