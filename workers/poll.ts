@@ -3,7 +3,7 @@ import type { Job } from 'bullmq';
 import { describeError } from '../pipeline/errors.ts';
 import { pollFeed } from '../pipeline/fetch-feed.ts';
 import type { FeedItem } from '../pipeline/records.ts';
-import { cleanUrl, urlId } from '../pipeline/url.ts';
+import { cleanUrl, sha256Hex, urlId } from '../pipeline/url.ts';
 import { adapt, isFinalAttempt } from './adapter.ts';
 import { internalJobOptions, type WorkerContext } from './context.ts';
 import { FeedStore } from './feed-state.ts';
@@ -14,6 +14,11 @@ export interface PollResult {
   status: 'not-modified' | 'fetched';
   items: number;
   newItems: number;
+}
+
+/** 12 hex chars of a hash of what the feed says about an item (its title, summary and content). */
+export function itemFingerprint(item: FeedItem): string {
+  return sha256Hex(`${item.title ?? ''}\u0000${item.summary ?? ''}\u0000${item.contentHtml ?? ''}`).slice(0, 12);
 }
 
 export function pollProcessor(ctx: WorkerContext) {
@@ -42,8 +47,10 @@ export function pollProcessor(ctx: WorkerContext) {
     await store.recordSuccess(feed.id, { etag: outcome.etag, lastModified: outcome.lastModified, title: parsed.title, warning }, ctx.now());
     if (warning) ctx.log.warn({ feedId: feed.id, url: feed.url }, warning);
     const items = parsed.items.slice(0, ctx.settings.maxItemsPerFeed);
-    // an item is known by its guid and its link together: some feeds reuse guids
-    const seenKey = (item: FeedItem): string => `${item.guid} ${cleanUrl(item.link)}`;
+    // An item is known by its guid and its link together (some feeds reuse guids) and by a
+    // fingerprint of what the feed says about it: an item re-listed with an edited title or
+    // text is polled again, and the dedupe stage recognises it as an update of its article.
+    const seenKey = (item: FeedItem): string => `${item.guid} ${cleanUrl(item.link)} ${itemFingerprint(item)}`;
     const fresh = new Set(await store.unseen(feed.id, items.map(seenKey)));
     const jobs = items
       .filter((item) => fresh.has(seenKey(item)))
@@ -62,8 +69,8 @@ export function pollProcessor(ctx: WorkerContext) {
             : item,
           ...(runId ? { runId } : {}),
         };
-        // deterministic id: the same link polled twice (or by two feeds) is one job
-        return { name: 'article', data, opts: { ...internalJobOptions(ctx.settings), jobId: `art-${urlId(item.link)}` } };
+        // deterministic id: the same version of the same link polled twice (or by two feeds) is one job
+        return { name: 'article', data, opts: { ...internalJobOptions(ctx.settings), jobId: `art-${urlId(item.link)}-${itemFingerprint(item)}` } };
       });
     if (jobs.length) await ctx.queues.article.addBulk(jobs);
     await store.markSeen(feed.id, jobs.map((j) => seenKey(j.data.item)), ctx.now());

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../config/load.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
-import type { FeedConfig } from '../../pipeline/records.ts';
+import type { FeedConfig, UpdateRecord } from '../../pipeline/records.ts';
 import { createLogger } from '../../workers/log.ts';
 import { runOnce, startRuntime, waitForDrain, type Runtime } from '../../workers/runtime.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
@@ -119,6 +119,72 @@ describe('pipeline on real Redis', () => {
     } finally {
       await rt.close();
       await new Promise((r) => flaky.close(r));
+    }
+  });
+
+  it('publishes an item re-listed with edited text as an update of its article, not as a duplicate', async () => {
+    let version = 1;
+    const paragraphs = (v: number): string[] => [
+      'The city council approved the new harbour budget on Tuesday after a debate that lasted most of the afternoon and into the evening.',
+      'Councillors voted twenty-one to nine in favour of the plan, which sets aside money for dredging, new moorings and a repaired sea wall.',
+      v === 1
+        ? 'The mayor said the first works would begin in the spring, once the contracts had been signed with the two lowest bidders.'
+        : 'The mayor said on Wednesday that the first works would now begin in March, after the contracts were signed with the two lowest bidders.',
+      'Residents of the old port district had asked for years for the sea wall to be repaired before the winter storms arrived again.',
+    ];
+    const site: Server = createServer((req, res) => {
+      const host = `http://harbour.test:${(site.address() as AddressInfo).port}`;
+      if (req.url === '/feed') {
+        res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
+        res.end(`<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour News</title><link>${host}/</link>
+          <item><guid>${host}/budget</guid><link>${host}/budget</link><title>Harbour budget approved${version === 2 ? ' (updated)' : ''}</title>
+          <description>${paragraphs(version)[0]}</description></item></channel></rss>`);
+        return;
+      }
+      if (req.url === '/budget') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(`<!doctype html><html lang="en"><head><title>Harbour budget approved</title></head><body><nav><a href="/">Home</a></nav>
+          <article><h1>Harbour budget approved</h1>${paragraphs(version).map((p) => `<p>${p}</p>`).join('')}</article><footer>Harbour News</footer></body></html>`);
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    const port = (site.address() as AddressInfo).port;
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const feed: FeedConfig = { id: 'harbour', url: `http://harbour.test:${port}/feed`, pollIntervalSeconds: 300 };
+    const config = configFor(prefix, [feed], { 'harbour.test': '127.0.0.1' });
+    const rt = await startRuntime(config, { redisUrl: testRedisUrl(), log });
+    try {
+      const first = await runOnce(rt.ctx, [feed], { runId: 'v1', timeoutMs: 60_000 });
+      expect(first.failures).toEqual([]);
+      expect(first.stats.stories).toBe(1);
+      const [story] = await rt.ctx.queues.stories.getJobs(['waiting']);
+
+      version = 2;
+      const second = await runOnce(rt.ctx, [feed], { runId: 'v2', timeoutMs: 60_000 });
+      expect(second.failures).toEqual([]);
+      expect(second.stats['items.new']).toBe(1);
+      expect(second.stats.updates).toBe(1);
+      expect(second.stats.duplicates ?? 0).toBe(0);
+      expect(second.stats.stories ?? 0).toBe(0);
+      const updates = await rt.ctx.queues.updates.getJobs(['waiting']);
+      expect(updates).toHaveLength(1);
+      const update = updates[0]!.data as UpdateRecord;
+      expect(update.kind).toBe('update');
+      expect(update.id).toBe(story!.data.id);
+      expect(update.storyId).toBe(story!.data.storyId);
+      expect(update.text).toContain('would now begin in March');
+      expect(update.previousTextHash).toMatch(/^[0-9a-f]+$/);
+
+      // polling again without a change publishes nothing more
+      const third = await runOnce(rt.ctx, [feed], { runId: 'v3', timeoutMs: 60_000 });
+      expect(third.stats['items.new'] ?? 0).toBe(0);
+      expect(await rt.ctx.queues.updates.count()).toBe(1);
+    } finally {
+      await rt.close();
+      await new Promise((r) => site.close(r));
     }
   });
 
