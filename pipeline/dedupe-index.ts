@@ -1,20 +1,10 @@
-// The dedupe index in Redis, shared by every worker: is this article a new story, or a copy of
-// one seen within the window? The pure scoring is dedupe.ts; this file retrieves candidates
-// without scanning (exact pointers, LSH band buckets, an inverted index of each article's most
-// distinctive terms and entities), keeps document frequencies for idf, and makes the
-// read-decide-write step atomic across workers with a short lock.
-//
-// Keys (all under one hash tag, so a Redis Cluster keeps them in one slot):
-//   P:{dedupe}:lock                       the decision lock (token, PX)
-//   P:{dedupe}:decision:<articleId>       JSON DedupeDecision (idempotency)
-//   P:{dedupe}:art:<articleId>            JSON StoredArticle (compact features, bounded)
-//   P:{dedupe}:url:<sha> / guid:<sha> / hash:<textHash>   → articleId (exact levels)
-//   P:{dedupe}:lsh:<band>:<hex>           zset articleId → time (near-copy candidates)
-//   P:{dedupe}:post:<term|entity>         zset articleId → time (rewrite candidates)
-//   P:{dedupe}:df:<epoch>                 hash term → stories containing it, field "#docs" = count
-//   P:{dedupe}:story:<storyId>            list of member article ids, first is the story's own
-// Every key expires with the window plus a margin; sorted sets are also trimmed by score.
-import { randomBytes } from 'node:crypto';
+// The dedupe index: is this article a new story, a copy of one seen within the window, or an
+// edited version of an article already indexed? The pure scoring is dedupe.ts; this file
+// retrieves candidates without scanning (exact pointers, LSH band buckets, an inverted index of
+// each article's most distinctive terms and entities), keeps document frequencies for idf and the
+// story records, and takes one decision at a time per index. The state lives behind the
+// `DedupeStore` interface (dedupe-store.ts): `DedupeIndex` on Redis, shared by every worker;
+// `MemoryDedupeIndex` in memory for the command line and the evaluation — one decision code path.
 import type { Redis } from 'ioredis';
 import {
   articleTime,
@@ -25,6 +15,7 @@ import {
   idf,
   lshBands,
   matchContent,
+  rewriteScore,
   sameSite,
   textFeatures,
   withinWindow,
@@ -34,26 +25,44 @@ import {
   type PairMatch,
   type TextFeatures,
 } from './dedupe.ts';
-import { RetryableError } from './errors.ts';
+import { MemoryDedupeStore } from './dedupe-memory-store.ts';
+import {
+  DOCS_FIELD,
+  RedisDedupeStore,
+  type DedupeStore,
+  type IndexWrites,
+  type StoredArticle,
+  type StoryMember,
+  type StoryRecordState,
+} from './dedupe-store.ts';
 import type { CleanArticle, Evidence, StorySummary } from './records.ts';
 import { sha256Hex } from './url.ts';
 
+export type { StoryMember, StoryRecordState } from './dedupe-store.ts';
+
 /** A guid match needs at least this estimated 5-shingle Jaccard between the texts (guids get reused). */
 export const GUID_MIN_JACCARD = 0.3;
+/** Members kept in a story record by default; the rest are counted in `memberCount`. */
+export const DEFAULT_MAX_STORY_MEMBERS = 200;
 
-export interface DedupeOptions {
-  /** Key prefix, e.g. 'feedsift'; keys are `${prefix}:{dedupe}:…`. */
-  prefix: string;
+export interface IndexOptions {
   /** Articles further apart in time than this never match. Default 72. */
   windowHours: number;
   /** Terms stored per article (the compact vector). Default 80. */
   maxTermsPerArticle?: number;
+  /** Candidates scored at the rewrite level, best inverted-index hits first. Default 50. */
+  maxCandidates?: number;
+  /** Members (and distinct outlets) kept per story record. Default 200. */
+  maxStoryMembers?: number;
+}
+
+export interface DedupeOptions extends IndexOptions {
+  /** Key prefix, e.g. 'feedsift'; keys are `${prefix}:{dedupe}:…`. */
+  prefix: string;
   /** How long a holder may keep the decision lock before Redis frees it. Default 10 000 ms. */
   lockTtlMs?: number;
   /** How long `decide` waits for the lock before failing with a retryable error. Default 30 000 ms. */
   lockWaitMs?: number;
-  /** Candidates scored at the rewrite level, best inverted-index hits first. Default 50. */
-  maxCandidates?: number;
 }
 
 export type DedupeDecision =
@@ -62,23 +71,16 @@ export type DedupeDecision =
   /** The same article (same id, i.e. canonical URL) seen again with edited text. */
   | { kind: 'update'; articleId: string; storyId: string; previousTextHash: string; story: StorySummary };
 
-/** What the index keeps per article: bounded whatever the article's length (~2 KB as JSON). */
-interface StoredArticle {
-  id: string;
-  url: string;
-  storyId: string;
-  /** ms since the epoch: publication time when sane, else fetch time. */
-  time: number;
-  terms: Array<[string, number]>;
-  entities: string[];
-  /** MinHash signature, 128 × uint32, little-endian, base64. */
-  minhash: string;
-  textHash: string;
+/** How close an article comes to one indexed article, whatever the decision (`feedsift compare`). */
+export interface PairScore {
+  /** The level and score the decision would take against this article alone, or null: no match. */
+  match: PairMatch | null;
+  /** The rewrite score (term cosine and entity overlap), computed for every pair. */
+  rewrite: number;
+  /** Estimated 5-shingle Jaccard. */
+  jaccard: number;
 }
 
-// Keys outlive the window by this much, so an article arriving a little late still finds the
-// articles published up to a window before it.
-const MARGIN_HOURS = 24;
 // Terms and entities of an article posted to (and queried in) the inverted index.
 const POSTED_TERMS = 30;
 const POSTED_ENTITIES = 20;
@@ -87,132 +89,171 @@ const POSTED_ENTITIES = 20;
 const POSTING_READ_LIMIT = 200;
 // Distinct terms counted into the document frequencies per story (most frequent first).
 const DF_TERMS_PER_STORY = 400;
-const DOCS_FIELD = '#docs';
-const COMMIT_ATTEMPTS = 3;
-
-// Compare-and-delete: release the lock only if it is still ours.
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-// Fenced commit: apply the writes only while we still hold the lock (a holder that stalled past
-// the lock TTL must not overwrite what the next holder decided). ARGV[2] is a JSON list of
-// [command, keyIndex, ...args]; every key is passed in KEYS so the script is Cluster-correct.
-const COMMIT_SCRIPT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local ops = cjson.decode(ARGV[2])
-for _, op in ipairs(ops) do
-  local args = {}
-  for i = 3, #op do args[#args + 1] = op[i] end
-  redis.call(op[1], KEYS[op[2]], unpack(args))
-end
-return 1`;
 
 const LEVEL_RANK: Record<MatchLevel, number> = { url: 5, guid: 4, 'text-hash': 3, 'near-copy': 2, rewrite: 1 };
 
-export class DedupeIndex {
-  private readonly redis: Redis;
-  private readonly opts: Required<DedupeOptions>;
-  private readonly base: string;
+type Best = { candidate: StoredArticle; match: PairMatch } | null;
 
-  constructor(redis: Redis, opts: DedupeOptions) {
-    this.redis = redis;
+/** The decision, against any store. */
+export class StoryIndex {
+  protected readonly store: DedupeStore;
+  private readonly opts: Required<IndexOptions>;
+
+  constructor(store: DedupeStore, opts: IndexOptions) {
+    this.store = store;
     this.opts = {
       maxTermsPerArticle: DEFAULT_MAX_TERMS,
-      lockTtlMs: 10_000,
-      lockWaitMs: 30_000,
       maxCandidates: 50,
+      maxStoryMembers: DEFAULT_MAX_STORY_MEMBERS,
       ...opts,
       windowHours: opts.windowHours > 0 ? opts.windowHours : DEFAULT_WINDOW_HOURS,
     };
-    this.base = `${opts.prefix}:{dedupe}`;
-  }
-
-  private key(...parts: string[]): string {
-    return [this.base, ...parts].join(':');
   }
 
   private get windowMs(): number {
     return this.opts.windowHours * 3_600_000;
   }
 
-  private get ttlMs(): number {
-    return (this.opts.windowHours + MARGIN_HOURS) * 3_600_000;
+  /**
+   * Is the article a new story, a copy of one seen within the window, or an edited version of an
+   * article already indexed (same id, other text)? Idempotent: the same id with the same text
+   * returns the stored decision. Throws RetryableError (LOCK_TIMEOUT) when the Redis decision
+   * lock cannot be had in time.
+   */
+  async decide(article: CleanArticle): Promise<DedupeDecision> {
+    const features = textFeatures(article);
+    const stored = await this.store.decision(article.id, features.textHash);
+    if (stored) return stored;
+    return this.store.exclusive(async () => {
+      const again = await this.store.decision(article.id, features.textHash);
+      if (again) return { result: again, writes: null };
+      const writes = await this.decideLocked(article, features);
+      return { result: writes.decision, writes };
+    });
+  }
+
+  /** The story record with its members (join order), or null when unknown or expired. */
+  async story(storyId: string): Promise<StoryRecordState | null> {
+    return this.store.story(storyId);
   }
 
   /**
-   * Is the article a new story or a copy of one seen within the window? Idempotent: deciding
-   * the same article id again returns the stored decision. Throws RetryableError when the
-   * decision lock cannot be had in `lockWaitMs`.
+   * How the article compares with one indexed article under the current term statistics, without
+   * deciding or writing anything; null when that article is not in the index.
    */
-  async decide(article: CleanArticle): Promise<DedupeDecision> {
-    const stored = await this.storedDecision(article.id);
-    if (stored) return stored;
+  async compareWith(article: CleanArticle, indexedId: string): Promise<PairScore | null> {
+    const [other] = await this.store.articles([indexedId]);
+    if (!other) return null;
     const features = textFeatures(article);
-    for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
-      const token = await this.acquireLock();
-      try {
-        const again = await this.storedDecision(article.id);
-        if (again) return again;
-        const { decision, ops } = await this.decideLocked(article, features);
-        if (await this.commit(token, ops)) return decision;
-        // the lock expired under us and someone else may have written: decide again
-      } finally {
-        await this.releaseLock(token);
-      }
-    }
-    throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `lost the decision lock ${COMMIT_ATTEMPTS} times for ${article.id}`);
-  }
-
-  /** The members of a story, its own article first, or null when unknown or expired. */
-  async story(storyId: string): Promise<{ storyId: string; articleIds: string[] } | null> {
-    const ids = await this.redis.lrange(this.key('story', storyId), 0, -1);
-    return ids.length ? { storyId, articleIds: ids } : null;
+    const dfs = await this.loadDocumentFrequencies([...features.termCounts.keys(), ...features.entities]);
+    const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
+    const theirs = storedToCompact(other);
+    await this.loadDocumentFrequencies(termsOf(other), dfs);
+    return {
+      match: matchContent(compact, theirs, dfs, { sameSite: sameSite(article.canonicalUrl, other.url) }),
+      rewrite: rewriteScore(compact, theirs, dfs).score,
+      jaccard: estimateJaccard(compact.minhash, theirs.minhash),
+    };
   }
 
   // ------------------------------------------------------------ the decision
 
-  private async storedDecision(articleId: string): Promise<DedupeDecision | null> {
-    const raw = await this.redis.get(this.key('decision', articleId));
-    return raw ? (JSON.parse(raw) as DedupeDecision) : null;
-  }
-
-  private async decideLocked(
-    article: CleanArticle,
-    features: TextFeatures,
-  ): Promise<{ decision: DedupeDecision; ops: Ops }> {
+  private async decideLocked(article: CleanArticle, features: TextFeatures): Promise<IndexWrites> {
     const time = articleTime(article);
     const dfs = await this.loadDocumentFrequencies([...features.termCounts.keys(), ...features.entities]);
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
-    const guidKey = this.guidKey(article);
-
-    const best = (await this.exactMatch(article, guidKey, compact, time)) ?? (await this.contentMatch(article, compact, dfs, time));
-    const decision: DedupeDecision = best
-      ? {
-          kind: 'duplicate',
-          articleId: article.id,
-          storyId: best.candidate.storyId,
-          similarity: best.match.score,
-          evidence: {
-            level: best.match.level,
-            score: best.match.score,
-            threshold: best.match.threshold,
-            sharedTerms: best.match.sharedTerms,
-            sharedEntities: best.match.sharedEntities,
-            matchedArticleId: best.candidate.id,
-            matchedUrl: best.candidate.url,
-          },
-        }
-      : { kind: 'story', articleId: article.id, storyId: article.id };
-
     const record: StoredArticle = {
       id: article.id,
       url: article.canonicalUrl,
-      storyId: decision.storyId,
+      storyId: article.id,
       time,
       terms: compact.terms,
       entities: compact.entities,
       minhash: encodeSignature(compact.minhash),
       textHash: compact.textHash,
     };
-    return { decision, ops: this.writes(article, decision, record, compact, features, guidKey) };
+
+    const [previous] = await this.store.articles([article.id]);
+    if (previous && previous.textHash !== compact.textHash) return this.update(article, record, compact, previous);
+
+    const guidKey = this.guidKey(article);
+    const best = (await this.exactMatch(article, guidKey, compact, time)) ?? (await this.contentMatch(article, compact, dfs, time));
+    const pointers = [`url:${sha256Hex(article.canonicalUrl)}`, `hash:${record.textHash}`];
+    if (guidKey) pointers.push(`guid:${sha256Hex(guidKey)}`);
+    const postings = this.postingKeys(compact);
+
+    if (!best) {
+      const story = newStory(article);
+      const counted = [...features.termCounts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, DF_TERMS_PER_STORY)
+        .map(([t]) => t);
+      return {
+        decision: { kind: 'story', articleId: article.id, storyId: article.id, story },
+        textHash: record.textHash,
+        article: record,
+        pointers,
+        postings,
+        story,
+        member: memberOf(article, null),
+        countTerms: [...counted, ...features.entities],
+      };
+    }
+
+    const evidence: Evidence = {
+      level: best.match.level,
+      score: best.match.score,
+      threshold: best.match.threshold,
+      sharedTerms: best.match.sharedTerms,
+      sharedEntities: best.match.sharedEntities,
+      matchedArticleId: best.candidate.id,
+      matchedUrl: best.candidate.url,
+    };
+    const storyId = best.candidate.storyId;
+    const before = (await this.store.storySummary(storyId)) ?? lostStory(best.candidate);
+    const story = this.join(before, article);
+    record.storyId = storyId;
+    return {
+      decision: { kind: 'duplicate', articleId: article.id, storyId, similarity: best.match.score, evidence, story },
+      textHash: record.textHash,
+      article: record,
+      pointers,
+      postings,
+      story,
+      member: before.memberCount < this.opts.maxStoryMembers ? memberOf(article, evidence) : null,
+      countTerms: [],
+    };
+  }
+
+  // The same article with other text: its features are replaced by the new version's (so later
+  // copies are compared with what the outlet says now), its story stays as it is.
+  private async update(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, previous: StoredArticle): Promise<IndexWrites> {
+    record.storyId = previous.storyId;
+    const story = (await this.store.storySummary(previous.storyId)) ?? lostStory(previous);
+    return {
+      decision: { kind: 'update', articleId: article.id, storyId: previous.storyId, previousTextHash: previous.textHash, story },
+      textHash: record.textHash,
+      article: record,
+      pointers: [`hash:${record.textHash}`],
+      postings: this.postingKeys(compact),
+      story,
+      member: null,
+      countTerms: [],
+    };
+  }
+
+  /** The story after the article joins: the earliest-published copy is canonical; outlets distinct, in join order. */
+  private join(before: StorySummary, article: CleanArticle): StorySummary {
+    const story = { ...before, outlets: [...before.outlets], memberCount: before.memberCount + 1 };
+    if (!story.outlets.includes(article.source) && story.outlets.length < this.opts.maxStoryMembers) story.outlets.push(article.source);
+    const published = publishedTime(article.publishedAt);
+    const earliest = publishedTime(before.earliestPublishedAt);
+    if (published !== null && (earliest === null || published < earliest)) {
+      story.canonicalArticleId = article.id;
+      story.canonicalUrl = article.canonicalUrl;
+      story.earliestPublishedAt = article.publishedAt;
+    }
+    return story;
   }
 
   // Non-URL guids ("12345") are only unique within a feed: scope them by the feed.
@@ -223,21 +264,15 @@ export class DedupeIndex {
     return `${article.feedUrl}#${guid}`;
   }
 
-  private async exactMatch(
-    article: CleanArticle,
-    guidKey: string | null,
-    compact: CompactFeatures,
-    time: number,
-  ): Promise<{ candidate: StoredArticle; match: PairMatch } | null> {
-    const hash = compact.textHash;
-    const probes: Array<[MatchLevel, string]> = [['url', this.key('url', sha256Hex(article.canonicalUrl))]];
-    if (guidKey) probes.push(['guid', this.key('guid', sha256Hex(guidKey))]);
-    probes.push(['text-hash', this.key('hash', hash)]);
-    const ids = await this.redis.mget(...probes.map(([, k]) => k));
+  private async exactMatch(article: CleanArticle, guidKey: string | null, compact: CompactFeatures, time: number): Promise<Best> {
+    const probes: Array<[MatchLevel, string]> = [['url', `url:${sha256Hex(article.canonicalUrl)}`]];
+    if (guidKey) probes.push(['guid', `guid:${sha256Hex(guidKey)}`]);
+    probes.push(['text-hash', `hash:${compact.textHash}`]);
+    const ids = await this.store.pointers(probes.map(([, k]) => k));
     for (let i = 0; i < probes.length; i++) {
       const id = ids[i];
       if (!id || id === article.id) continue;
-      const [candidate] = await this.loadArticles([id]);
+      const [candidate] = await this.store.articles([id]);
       if (!candidate || !withinWindow(time, candidate.time, this.opts.windowHours)) continue;
       const level = probes[i]![0];
       // Sloppy CMSs reuse guids across different articles: a guid match only counts when
@@ -248,24 +283,19 @@ export class DedupeIndex {
     return null;
   }
 
-  private async contentMatch(
-    article: CleanArticle,
-    compact: CompactFeatures,
-    dfs: MapDocumentFrequencies,
-    time: number,
-  ): Promise<{ candidate: StoredArticle; match: PairMatch } | null> {
+  private async contentMatch(article: CleanArticle, compact: CompactFeatures, dfs: MapDocumentFrequencies, time: number): Promise<Best> {
     const ids = await this.candidateIds(compact, dfs, time);
     ids.delete(article.id);
     if (ids.size === 0) return null;
-    const candidates = await this.loadArticles([...ids]);
+    const candidates = await this.store.articles([...ids]);
     // the candidates' terms need idf too
-    const extra = new Set<string>();
-    for (const c of candidates) if (c) for (const t of [...c.terms.map(([t]) => t), ...c.entities]) extra.add(t);
-    const allDfs = await this.loadDocumentFrequencies([...extra], dfs);
-    let best: { candidate: StoredArticle; match: PairMatch } | null = null;
+    const extra: string[] = [];
+    for (const c of candidates) if (c) extra.push(...termsOf(c));
+    await this.loadDocumentFrequencies(extra, dfs);
+    let best: Best = null;
     for (const c of candidates) {
       if (!c || !withinWindow(time, c.time, this.opts.windowHours)) continue;
-      const match = matchContent(compact, storedToCompact(c), allDfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+      const match = matchContent(compact, storedToCompact(c), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
       if (!match) continue;
       const better =
         !best ||
@@ -278,139 +308,102 @@ export class DedupeIndex {
 
   /** LSH bucket mates plus the best inverted-index hits, within the window. */
   private async candidateIds(compact: CompactFeatures, dfs: DocumentFrequencies, time: number): Promise<Set<string>> {
-    const min = time - this.windowMs;
-    const max = time + this.windowMs;
     const bands = lshBands(compact.minhash);
-    const posted = postedKeys(compact);
-    const pipe = this.redis.pipeline();
-    for (const b of bands) pipe.zrangebyscore(this.key('lsh', b), min, max);
-    for (const t of posted) pipe.zrevrangebyscore(this.key('post', t), max, min, 'LIMIT', 0, POSTING_READ_LIMIT);
-    const results = (await pipe.exec()) ?? [];
+    const posted = postedTerms(compact);
+    const found = await this.store.postings(
+      bands.map((b) => `lsh:${b}`),
+      posted.map((t) => `post:${t}`),
+      time - this.windowMs,
+      time + this.windowMs,
+      POSTING_READ_LIMIT,
+    );
     const out = new Set<string>();
+    for (const ids of found.bands) for (const id of ids) out.add(id);
     const hits = new Map<string, number>();
-    results.forEach(([err, ids], i) => {
-      if (err) throw err;
-      for (const id of ids as string[]) {
-        if (i < bands.length) out.add(id);
-        else hits.set(id, (hits.get(id) ?? 0) + idf(posted[i - bands.length]!, dfs));
-      }
+    found.terms.forEach((ids, i) => {
+      const weight = idf(posted[i]!, dfs);
+      for (const id of ids) hits.set(id, (hits.get(id) ?? 0) + weight);
     });
     const ranked = [...hits].sort((a, b) => b[1] - a[1]).slice(0, this.opts.maxCandidates);
     for (const [id] of ranked) out.add(id);
     return out;
   }
 
-  private async loadArticles(ids: string[]): Promise<Array<StoredArticle | null>> {
-    if (ids.length === 0) return [];
-    const raws = await this.redis.mget(...ids.map((id) => this.key('art', id)));
-    return raws.map((r) => (r ? (JSON.parse(r) as StoredArticle) : null));
-  }
-
-  // ------------------------------------------------------------ document frequencies
-
-  // Document frequencies count stories (not copies: a story syndicated twenty times must not make
-  // its own words look common) in two buckets of one window each, by wall-clock time, read
-  // together: the counts reflect the last one to two windows of the stream and stay bounded.
-  private dfEpochs(): [string, string] {
-    const epoch = Math.floor(Date.now() / this.windowMs);
-    return [this.key('df', String(epoch)), this.key('df', String(epoch - 1))];
+  private postingKeys(compact: CompactFeatures): string[] {
+    return [...lshBands(compact.minhash).map((b) => `lsh:${b}`), ...postedTerms(compact).map((t) => `post:${t}`)];
   }
 
   private async loadDocumentFrequencies(terms: string[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
     const dfs = into ?? new MapDocumentFrequencies();
-    const wanted = [DOCS_FIELD, ...new Set(terms)].filter((t) => !dfs.has(t));
-    if (wanted.length === 0) return dfs;
-    const [current, previous] = this.dfEpochs();
-    const [a, b] = await Promise.all([this.redis.hmget(current, ...wanted), this.redis.hmget(previous, ...wanted)]);
-    wanted.forEach((t, i) => dfs.set(t, Number(a[i] ?? 0) + Number(b[i] ?? 0)));
+    const wanted = [...new Set(terms)].filter((t) => !dfs.has(t));
+    if (wanted.length === 0 && dfs.has(DOCS_FIELD)) return dfs;
+    for (const [t, n] of await this.store.documentFrequencies(wanted)) dfs.set(t, n);
     return dfs;
   }
+}
 
-  // ------------------------------------------------------------ writes
-
-  private writes(
-    article: CleanArticle,
-    decision: DedupeDecision,
-    record: StoredArticle,
-    compact: CompactFeatures,
-    features: TextFeatures,
-    guidKey: string | null,
-  ): Ops {
-    const ops = new Ops();
-    const ttl = String(this.ttlMs);
-    const expireBefore = `(${record.time - this.windowMs - MARGIN_HOURS * 3_600_000}`;
-    ops.add('SET', this.key('decision', article.id), JSON.stringify(decision), 'PX', ttl);
-    ops.add('SET', this.key('art', article.id), JSON.stringify(record), 'PX', ttl);
-    ops.add('SET', this.key('url', sha256Hex(article.canonicalUrl)), article.id, 'PX', ttl);
-    if (guidKey) ops.add('SET', this.key('guid', sha256Hex(guidKey)), article.id, 'PX', ttl);
-    ops.add('SET', this.key('hash', record.textHash), article.id, 'PX', ttl);
-    const zsets = [
-      ...lshBands(compact.minhash).map((b) => this.key('lsh', b)),
-      ...postedKeys(compact).map((t) => this.key('post', t)),
-    ];
-    for (const z of zsets) {
-      ops.add('ZREMRANGEBYSCORE', z, '-inf', expireBefore);
-      ops.add('ZADD', z, String(record.time), article.id);
-      ops.add('PEXPIRE', z, ttl);
-    }
-    ops.add('RPUSH', this.key('story', decision.storyId), article.id);
-    ops.add('PEXPIRE', this.key('story', decision.storyId), ttl);
-    if (decision.kind === 'story') {
-      const [current] = this.dfEpochs();
-      const counted = [...features.termCounts]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, DF_TERMS_PER_STORY)
-        .map(([t]) => t);
-      for (const t of new Set([...counted, ...features.entities])) ops.add('HINCRBY', current, t, '1');
-      ops.add('HINCRBY', current, DOCS_FIELD, '1');
-      ops.add('PEXPIRE', current, String(2 * this.windowMs + MARGIN_HOURS * 3_600_000));
-    }
-    return ops;
-  }
-
-  private async commit(token: string, ops: Ops): Promise<boolean> {
-    const keys = [this.key('lock'), ...ops.keys];
-    const result = await this.redis.eval(COMMIT_SCRIPT, keys.length, ...keys, token, JSON.stringify(ops.list));
-    return result === 1;
-  }
-
-  // ------------------------------------------------------------ the lock
-
-  private async acquireLock(): Promise<string> {
-    const token = randomBytes(12).toString('hex');
-    const deadline = Date.now() + this.opts.lockWaitMs;
-    for (let attempt = 0; ; attempt++) {
-      const ok = await this.redis.set(this.key('lock'), token, 'PX', this.opts.lockTtlMs, 'NX');
-      if (ok === 'OK') return token;
-      if (Date.now() >= deadline) {
-        throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `decision lock not acquired within ${this.opts.lockWaitMs} ms`);
-      }
-      // exponential backoff from 5 ms up to 200 ms, with jitter so waiters do not march in step
-      const delay = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
-      await new Promise((r) => setTimeout(r, delay));
-    }
-  }
-
-  private async releaseLock(token: string): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, 1, this.key('lock'), token);
+/** The index on Redis, shared by every worker: decisions are atomic across processes. */
+export class DedupeIndex extends StoryIndex {
+  constructor(redis: Redis, opts: DedupeOptions) {
+    const windowHours = opts.windowHours > 0 ? opts.windowHours : DEFAULT_WINDOW_HOURS;
+    super(new RedisDedupeStore(redis, { ...storeOptions(opts), windowHours }), opts);
   }
 }
 
-/** The write list of a commit: commands with their keys indexed into KEYS (lock is KEYS[1]). */
-class Ops {
-  readonly keys: string[] = [];
-  readonly list: Array<[string, number, ...string[]]> = [];
-  private readonly index = new Map<string, number>();
-  add(command: string, key: string, ...args: string[]): void {
-    let i = this.index.get(key);
-    if (i === undefined) {
-      this.keys.push(key);
-      i = this.keys.length + 1; // KEYS[1] is the lock
-      this.index.set(key, i);
-    }
-    this.list.push([command, i, ...args]);
+/** The index in memory: the pipeline's decision without Redis (command line, evaluation). */
+export class MemoryDedupeIndex extends StoryIndex {
+  constructor(opts: Partial<IndexOptions> = {}) {
+    const windowHours = opts.windowHours && opts.windowHours > 0 ? opts.windowHours : DEFAULT_WINDOW_HOURS;
+    super(new MemoryDedupeStore({ windowHours }), { ...opts, windowHours });
   }
 }
+
+function storeOptions(o: DedupeOptions): { prefix: string; lockTtlMs?: number; lockWaitMs?: number } {
+  return {
+    prefix: o.prefix,
+    ...(o.lockTtlMs !== undefined ? { lockTtlMs: o.lockTtlMs } : {}),
+    ...(o.lockWaitMs !== undefined ? { lockWaitMs: o.lockWaitMs } : {}),
+  };
+}
+
+// ------------------------------------------------------------ story records
+
+function newStory(article: CleanArticle): StorySummary {
+  return {
+    storyId: article.id,
+    canonicalArticleId: article.id,
+    canonicalUrl: article.canonicalUrl,
+    earliestPublishedAt: publishedTime(article.publishedAt) === null ? null : article.publishedAt,
+    outlets: [article.source],
+    memberCount: 1,
+  };
+}
+
+// A story whose record expired before one of its members (should not happen: the record is
+// refreshed whenever a member is written): rebuilt from the member that was found.
+function lostStory(member: StoredArticle): StorySummary {
+  return { storyId: member.storyId, canonicalArticleId: member.id, canonicalUrl: member.url, earliestPublishedAt: null, outlets: [], memberCount: 1 };
+}
+
+function memberOf(article: CleanArticle, evidence: Evidence | null): StoryMember {
+  return {
+    id: article.id,
+    url: article.canonicalUrl,
+    source: article.source,
+    publishedAt: article.publishedAt,
+    similarity: evidence ? evidence.score : null,
+    level: evidence ? evidence.level : null,
+    evidence,
+  };
+}
+
+function publishedTime(iso: string | null | undefined): number | null {
+  if (!iso) return null;
+  const t = Date.parse(iso);
+  return Number.isFinite(t) ? t : null;
+}
+
+// ------------------------------------------------------------ features in the store
 
 class MapDocumentFrequencies implements DocumentFrequencies {
   private readonly counts = new Map<string, number>();
@@ -428,11 +421,15 @@ class MapDocumentFrequencies implements DocumentFrequencies {
   }
 }
 
-/** The inverted-index keys of an article: its most distinctive terms and rarest entities. */
-function postedKeys(c: CompactFeatures): string[] {
+/** The inverted-index terms of an article: its most distinctive terms and rarest entities. */
+function postedTerms(c: CompactFeatures): string[] {
   return [...c.terms.slice(0, POSTED_TERMS).map(([t]) => t), ...c.entities.slice(0, POSTED_ENTITIES)].map((t) =>
     t.length > 64 ? `h:${sha256Hex(t).slice(0, 24)}` : t,
   );
+}
+
+function termsOf(s: StoredArticle): string[] {
+  return [...s.terms.map(([t]) => t), ...s.entities];
 }
 
 function encodeSignature(sig: readonly number[]): string {

@@ -1,9 +1,12 @@
 // The dedupe index on real Redis: one story out of the five seed copies whatever the order,
-// unrelated articles left alone, idempotency, exact levels, the time window, and one story when
-// two workers decide two copies at the same moment.
+// unrelated articles left alone, idempotency, exact levels, the time window, one story when
+// several workers decide copies at the same moment, the story record (members, canonical copy,
+// outlets), updates of an article, key hygiene (hash tags, expiry), and the in-memory index
+// taking exactly the decisions the Redis one takes.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { DedupeIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
+import { textHash } from '../../pipeline/dedupe.ts';
+import { DedupeIndex, MemoryDedupeIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
 import { seedDocs, zyteDocs, zyteSameEvent, type Doc } from '../../scripts/eval-dedupe.ts';
@@ -98,14 +101,15 @@ describe('DedupeIndex on the founding case', () => {
     expect(storyId).toBe(seeds[order[0]!]!.id);
     expect(decisions.filter((d) => d.kind === 'duplicate')).toHaveLength(4);
     const story = await index.story(storyId);
-    expect(story?.articleIds.sort()).toEqual(seeds.map((s) => s.id).sort());
+    expect(story?.members.map((m) => m.id)).toEqual(order.map((i) => seeds[i]!.id));
+    expect(story?.memberCount).toBe(5);
   });
 
   it('returns the stored decision when an article is decided again', async () => {
     const first = await decideAll(seeds.slice(0, 3));
     const again = await decideAll(seeds.slice(0, 3));
     expect(again).toEqual(first);
-    expect((await index.story(first[0]!.storyId))?.articleIds).toHaveLength(3);
+    expect((await index.story(first[0]!.storyId))?.members).toHaveLength(3);
   });
 
   it('gives one story and one duplicate when two workers decide two copies at once', async () => {
@@ -122,7 +126,7 @@ describe('DedupeIndex on the founding case', () => {
       const firsts = [...byArticle.values()].map((l) => l[0]!);
       expect(firsts.filter((d) => d.kind === 'story')).toHaveLength(1);
       expect(new Set(firsts.map((d) => d.storyId)).size).toBe(1);
-      expect((await index.story(firsts[0]!.storyId))?.articleIds).toHaveLength(2);
+      expect((await index.story(firsts[0]!.storyId))?.members).toHaveLength(2);
     } finally {
       other.disconnect();
     }
@@ -208,5 +212,175 @@ describe.skipIf(!hasEval)('DedupeIndex with unrelated real articles', () => {
     const storyId = expectOneStory(decisions, seeds.map((s) => s.id));
     expect(zyteIds.has(storyId)).toBe(false);
     expect(before.some((d) => d.storyId === storyId)).toBe(false);
+  });
+});
+
+describe('DedupeIndex story record', () => {
+  it('carries the story as it stands after each article: size, outlets in join order, earliest-published copy', async () => {
+    // arrival order 3, 1, 4, 0, 2 while publication order is the file order (0 earliest)
+    const order = [3, 1, 4, 0, 2];
+    const decisions = await decideAll(order.map((i) => seeds[i]!));
+    const storyId = seeds[3]!.id;
+    const earliestSoFar = (k: number): number => Math.min(...order.slice(0, k + 1));
+    decisions.forEach((d, k) => {
+      expect(d.story.storyId).toBe(storyId);
+      expect(d.story.memberCount).toBe(k + 1);
+      expect(d.story.outlets).toEqual(order.slice(0, k + 1).map((i) => seeds[i]!.source));
+      const canonical = seeds[earliestSoFar(k)]!;
+      expect(d.story.canonicalArticleId).toBe(canonical.id);
+      expect(d.story.canonicalUrl).toBe(canonical.canonicalUrl);
+      expect(d.story.earliestPublishedAt).toBe(canonical.publishedAt);
+    });
+    const record = await index.story(storyId);
+    expect(record).toMatchObject({ ...decisions.at(-1)!.story });
+    expect(record!.members.map((m) => [m.id, m.url, m.source, m.publishedAt])).toEqual(
+      order.map((i) => [seeds[i]!.id, seeds[i]!.canonicalUrl, seeds[i]!.source, seeds[i]!.publishedAt]),
+    );
+    // the member that opened the story has no match; every other one carries its decision's evidence
+    expect(record!.members[0]).toMatchObject({ similarity: null, level: null, evidence: null });
+    decisions.slice(1).forEach((d, k) => {
+      if (d.kind !== 'duplicate') throw new Error('expected a duplicate');
+      expect(record!.members[k + 1]).toMatchObject({ similarity: d.similarity, level: d.evidence.level, evidence: d.evidence });
+    });
+  });
+
+  it('prefers any published date over none, and keeps the first seen when no copy has one', async () => {
+    const undated = seeds.slice(0, 3).map((s) => ({ ...s, publishedAt: null }));
+    const [a, b] = await decideAll(undated.slice(0, 2));
+    expect(a!.story).toMatchObject({ canonicalArticleId: undated[0]!.id, earliestPublishedAt: null });
+    expect(b!.story).toMatchObject({ canonicalArticleId: undated[0]!.id, earliestPublishedAt: null, memberCount: 2 });
+    const dated = await index.decide(seeds[3]!);
+    expect(dated.story).toMatchObject({ canonicalArticleId: seeds[3]!.id, earliestPublishedAt: seeds[3]!.publishedAt, memberCount: 3 });
+  });
+
+  it('counts an outlet once, and counts members (and outlets) beyond the cap without keeping them', async () => {
+    const small = new DedupeIndex(redis, { prefix, windowHours: 72, maxStoryMembers: 3 });
+    const sameOutlet = seeds.map((s) => ({ ...s, source: s === seeds[2] ? seeds[0]!.source : s.source }));
+    const decisions: DedupeDecision[] = [];
+    for (const s of sameOutlet) decisions.push(await small.decide(s));
+    const last = decisions.at(-1)!.story;
+    expect(last.memberCount).toBe(5);
+    // seed 2 comes from seed 0's outlet; the fourth distinct outlet is beyond the cap of 3
+    expect(last.outlets).toEqual([seeds[0]!.source, seeds[1]!.source, seeds[3]!.source]);
+    const record = await small.story(last.storyId);
+    expect(record!.members.map((m) => m.id)).toEqual(seeds.slice(0, 3).map((s) => s.id));
+    expect(record!.memberCount).toBe(5);
+  });
+});
+
+describe('DedupeIndex updates of an article', () => {
+  const edited = (text: string): string => `${text}\n\nUpdate: the ministry confirmed the figures on Thursday evening, officials said.`;
+
+  it('recognises the same id with other text as an update: story unchanged, features replaced', async () => {
+    const [first, second] = await decideAll(seeds.slice(0, 2));
+    const v2 = { ...seeds[0]!, text: edited(seeds[0]!.text) };
+    const update = await index.decide(v2);
+    expect(update).toEqual({
+      kind: 'update',
+      articleId: seeds[0]!.id,
+      storyId: first!.storyId,
+      previousTextHash: textHash(seeds[0]!.text),
+      story: second!.story,
+    });
+    // deciding the same version again: the same answer; the first version's own decision is kept
+    expect(await index.decide(v2)).toEqual(update);
+    expect(await index.decide(seeds[0]!)).toEqual(first);
+    // the index now holds the new version: an exact copy of it elsewhere matches at level text-hash
+    const url = 'https://copycat.example/news/v2';
+    const copy = await index.decide({ ...v2, id: urlId(url), url, canonicalUrl: url, guid: url, source: 'copycat.example' });
+    expect(copy.kind === 'duplicate' && copy.evidence).toMatchObject({ level: 'text-hash', matchedArticleId: seeds[0]!.id });
+    expect(copy.story.memberCount).toBe(3);
+    // an update neither joins nor counts: the story record has the two copies and the copycat
+    expect((await index.story(first!.storyId))?.members.map((m) => m.id)).toEqual([seeds[0]!.id, seeds[1]!.id, urlId(url)]);
+  });
+
+  it('chains updates: each names the version it replaces', async () => {
+    const v1 = seeds[2]!;
+    const v2 = { ...v1, text: edited(v1.text) };
+    const v3 = { ...v1, text: `${v2.text}\n\nCorrection: an earlier version misstated the date.` };
+    const [d1, d2, d3] = await decideAll([v1, v2, v3]);
+    expect(d1!.kind).toBe('story');
+    expect(d2).toMatchObject({ kind: 'update', previousTextHash: textHash(v1.text), storyId: v1.id });
+    expect(d3).toMatchObject({ kind: 'update', previousTextHash: textHash(v2.text), storyId: v1.id });
+    expect(d3!.story).toEqual(d1!.story);
+  });
+});
+
+describe('DedupeIndex keys', () => {
+  it('writes every key of a story under one hash tag, each with an expiry', async () => {
+    await decideAll([...seeds, { ...seeds[0]!, text: `${seeds[0]!.text}\n\nUpdated.` }]);
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(':')[2]));
+    expect([...kinds].sort()).toEqual(['art', 'decision', 'df', 'guid', 'hash', 'lsh', 'members', 'post', 'story', 'url']);
+    const windowMs = 72 * 3_600_000;
+    for (const key of keys) {
+      // Redis Cluster hashes only the part between the first { and the next }
+      const tag = /\{([^}]*)\}/.exec(key)?.[1];
+      expect(tag, key).toBe('dedupe');
+      expect(key.startsWith(`${prefix}:{dedupe}:`), key).toBe(true);
+      const ttl = await redis.pttl(key);
+      expect(ttl, key).toBeGreaterThan(0);
+      // the window plus a one-day margin; the term statistics live two windows
+      expect(ttl, key).toBeLessThanOrEqual(key.includes(':df:') ? 2 * windowMs + 86_400_000 : windowMs + 86_400_000);
+    }
+  });
+});
+
+describe('DedupeIndex under concurrency', () => {
+  it('gives one story and four duplicates when three workers decide the five seeds at once, round after round', async () => {
+    const others = [newRedis(), newRedis()];
+    try {
+      for (let round = 0; round < 8; round++) {
+        const roundPrefix = `${prefix}-r${round}`;
+        const indexes = [redis, ...others].map((r) => new DedupeIndex(r, { prefix: roundPrefix, windowHours: 72 }));
+        // each article delivered twice, to different workers (a re-delivered job)
+        const calls = [...seeds, ...seeds].map((s, i) => indexes[(i + round) % 3]!.decide(s));
+        const decisions = await Promise.all(calls);
+        const firsts = decisions.slice(0, 5);
+        expect(decisions.slice(5)).toEqual(firsts);
+        expect(firsts.filter((d) => d.kind === 'story')).toHaveLength(1);
+        expect(firsts.filter((d) => d.kind === 'duplicate')).toHaveLength(4);
+        const storyId = firsts.find((d) => d.kind === 'story')!.storyId;
+        expect(firsts.every((d) => d.storyId === storyId)).toBe(true);
+        const record = await indexes[0]!.story(storyId);
+        expect(record!.memberCount).toBe(5);
+        expect(new Set(record!.members.map((m) => m.id))).toEqual(new Set(seeds.map((s) => s.id)));
+        // the summaries grew one member at a time: every size from 1 to 5 was handed out once
+        expect(firsts.map((d) => d.story.memberCount).sort()).toEqual([1, 2, 3, 4, 5]);
+        expect(record!.canonicalArticleId).toBe(seeds[0]!.id);
+      }
+    } finally {
+      for (const o of others) o.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!hasEval)('the in-memory index', () => {
+  const zyte = hasEval ? zyteDocs(EVAL_DIR) : [];
+
+  it('takes exactly the decisions the Redis index takes, on a stream of seeds, unrelated pages and an update', async () => {
+    const stream = [
+      ...zyte.slice(0, 40).map((z, i) => article(z, -300 + i * 5)),
+      seeds[2]!,
+      ...zyte.slice(40, 80).map((z, i) => article(z, -100 + i * 5)),
+      ...seeds.filter((s) => s !== seeds[2]),
+      { ...seeds[0]!, text: `${seeds[0]!.text}\n\nUpdated with a statement from the ministry.` },
+      ...zyte.slice(80).map((z, i) => article(z, 200 + i)),
+    ];
+    const memory = new MemoryDedupeIndex({ windowHours: 72 });
+    const fromRedis = await decideAll(stream);
+    const fromMemory: DedupeDecision[] = [];
+    for (const a of stream) fromMemory.push(await memory.decide(a));
+    expect(fromMemory).toEqual(fromRedis);
+    // and what makes the comparison worth something: the stream has every kind of decision
+    expect(new Set(fromRedis.map((d) => d.kind))).toEqual(new Set(['story', 'duplicate', 'update']));
+    const storyId = fromRedis.find((d) => d.articleId === seeds[0]!.id)!.storyId;
+    expect(await memory.story(storyId)).toEqual(await index.story(storyId));
   });
 });
