@@ -9,7 +9,7 @@ import { textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
-import { seedDocs, zyteDocs, zyteSameEvent, type Doc } from '../../scripts/eval-dedupe.ts';
+import { seedDocs, zyteDocs, zyteLabels, type Doc } from '../../scripts/lib/dedupe-eval.ts';
 import { EVAL_DIR, hasEval } from '../helpers/eval.ts';
 import { deletePrefix, newRedis, uniquePrefix } from '../helpers/redis.ts';
 
@@ -188,16 +188,14 @@ describe('DedupeIndex exact levels and the window', () => {
 });
 
 describe.skipIf(!hasEval)('DedupeIndex with unrelated real articles', () => {
-  const zyte = hasEval ? zyteDocs(EVAL_DIR) : [];
+  const zyte = hasEval ? zyteDocs(undefined, EVAL_DIR) : [];
 
   it('keeps 30 unrelated articles as their own stories beside the seeds', async () => {
-    // 30 pages of different events (pages labelled as reporting the same event as another are skipped)
-    const picked: Doc[] = [];
-    for (const z of zyte) {
-      if (picked.length === 30) break;
-      if (zyte.some((o) => o !== z && zyteSameEvent(z.url, o.url))) continue;
-      picked.push(z);
-    }
+    // 30 pages of different events (pages labelled as one story, or one topic, with another are skipped)
+    const labels = zyteLabels();
+    const labelled = new Set([...labels.groups, ...labels.related].flatMap((g) => g.keys));
+    const picked: Doc[] = zyte.filter((z) => !labelled.has(z.key)).slice(0, 30);
+    expect(picked).toHaveLength(30);
     const articles = [...seeds.slice(0, 2), ...picked.map((z, i) => article(z, 5 + i)), ...seeds.slice(2)];
     const decisions = await decideAll(articles);
     const zyteDecisions = decisions.slice(2, 32);
@@ -362,7 +360,7 @@ describe('DedupeIndex under concurrency', () => {
 });
 
 describe.skipIf(!hasEval)('the in-memory index', () => {
-  const zyte = hasEval ? zyteDocs(EVAL_DIR) : [];
+  const zyte = hasEval ? zyteDocs(undefined, EVAL_DIR) : [];
 
   it('takes exactly the decisions the Redis index takes, on a stream of seeds, unrelated pages and an update', async () => {
     const stream = [

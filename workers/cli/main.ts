@@ -3,6 +3,8 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { ALL_ROLES, type Role } from '../runtime.ts';
+import { runCluster } from './cluster.ts';
+import { runCompare } from './compare.ts';
 import { runDemo } from './demo.ts';
 import { runExtract } from './extract.ts';
 import { runLanguage } from './language.ts';
@@ -70,6 +72,22 @@ export function buildCli(): Command {
     .description('Detect the language of texts: JSON Lines {id, text, htmlLang?, feedLanguage?, hint?} on stdin, {id, language, confidence} out, in order (`und` when it cannot tell).')
     .action(async () => {
       process.exitCode = await runLanguage({ stdin: process.stdin, stdout: process.stdout });
+    });
+
+  program
+    .command('compare')
+    .description('Would the pipeline call two articles one story? JSON Lines {id, a: {title, text, url?, publishedAt?, language?}, b: {…}} on stdin, {id, sameStory, score, level, evidence} out, in order (a fresh in-memory index per line).')
+    .option('--window-hours <hours>', 'articles further apart than this never match', '72')
+    .action(async (o: { windowHours: string }) => {
+      process.exitCode = await runCompare({ stdin: process.stdin, stdout: process.stdout }, { windowHours: Number(o.windowHours) });
+    });
+
+  program
+    .command('cluster')
+    .description('Dry run of the deduplication over a dump: JSON Lines articles {id, title, text, url?, publishedAt?, language?} on stdin, in order through one in-memory index; {id, storyId, kind, duplicateOf?, score?, level?, evidence?} out, in order.')
+    .option('--window-hours <hours>', 'articles further apart than this never match', '72')
+    .action(async (o: { windowHours: string }) => {
+      process.exitCode = await runCluster({ stdin: process.stdin, stdout: process.stdout }, { windowHours: Number(o.windowHours) });
     });
 
   program
