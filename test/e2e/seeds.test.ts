@@ -51,6 +51,18 @@ describe('the founding case: five outlets, one story', () => {
     expect(records.filter((r) => r.kind === 'story' && r.storyId === storyId)).toHaveLength(1);
   });
 
+  it('keeps the story record: five outlets, the earliest-published copy as canonical', () => {
+    const copies = [...seedRecords.values()];
+    const latest = copies.reduce((a, b) => (a.story.memberCount >= b.story.memberCount ? a : b));
+    expect(latest.story.memberCount).toBe(5);
+    expect(new Set(latest.story.outlets)).toEqual(new Set(copies.map((c) => c.source)));
+    const earliest = copies.reduce((a, b) => (Date.parse(a.publishedAt!) <= Date.parse(b.publishedAt!) ? a : b));
+    expect(latest.story.canonicalArticleId).toBe(earliest.id);
+    expect(latest.story.earliestPublishedAt).toBe(earliest.publishedAt);
+    // each record's summary counts the members known when it was decided: 1, 2, 3, 4, 5
+    expect(copies.map((c) => c.story.memberCount).sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it('detects every copy as English', () => {
     for (const [seed, r] of seedRecords) expect(r.language, seed).toBe('en');
   });
