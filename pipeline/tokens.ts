@@ -67,9 +67,29 @@ export function normaliseWord(raw: string): string {
   return w;
 }
 
+// UTF-8 read as Latin-1 ("SÃ¶der" for "Söder", "MinisterprÃ¤sident"): a lead byte C2–DF shown as
+// Â…ß followed by a continuation byte shown as U+0080–U+00BF. One such pair can be real text
+// (Portuguese "Ã" before a symbol is rare but possible); two or more are a mis-decoded page.
+const MOJIBAKE_PAIR = /[\u00c2-\u00df][\u0080-\u00bf]/gu;
+
+/** Undo UTF-8-read-as-Latin-1 double encoding of two-byte characters; other text is returned as is. */
+export function repairMojibake(text: string): string {
+  const pairs = text.match(MOJIBAKE_PAIR);
+  if (!pairs || pairs.length < 2) return text;
+  return text.replace(MOJIBAKE_PAIR, (pair) => {
+    const decoded = Buffer.from(pair, 'latin1').toString('utf8');
+    return decoded.length === 1 && decoded !== '\ufffd' ? decoded : pair;
+  });
+}
+
+/** Diacritics removed (NFD, marks dropped, NFC): "erdoğan" → "erdogan", "söder" → "soder". */
+export function foldDiacritics(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}+/gu, '').normalize('NFC');
+}
+
 /** The words of a text, in order, with what case-based entity detection needs to know. */
 export function words(text: string, language?: string | null): WordToken[] {
-  const prepared = text.normalize('NFKC').replace(GLUED_SENTENCE, '$1 $2');
+  const prepared = repairMojibake(text).normalize('NFKC').replace(GLUED_SENTENCE, '$1 $2');
   const out: WordToken[] = [];
   let line = 0;
   let lastEnd = 0;
@@ -183,7 +203,8 @@ export function entities(tokens: readonly WordToken[], text: string, language?: 
     if (value !== undefined && (value >= 10 || !Number.isInteger(value))) found.add(numberKey(value));
   }
 
-  const titleCaseLines = titleCaseLineSet(tokens, stop);
+  // German capitalises every noun: its headlines are not title case, and a line of capitals is prose
+  const titleCaseLines = NOUN_CAPITALISING.has(lang) ? new Set<number>() : titleCaseLineSet(tokens, stop);
   const capitalised = (t: WordToken): boolean =>
     UPPER_START.test(t.raw) && !stop.has(t.norm) && !NUMERIC.test(t.raw) && !titleCaseLines.has(t.line);
   let run: WordToken[] = [];
@@ -207,13 +228,90 @@ export function entities(tokens: readonly WordToken[], text: string, language?: 
   }
   flush();
 
-  for (const m of text.normalize('NFKC').matchAll(QUOTED)) {
+  addCountries(tokens, lang, found);
+
+  for (const m of repairMojibake(text).normalize('NFKC').matchAll(QUOTED)) {
     const inner = m.slice(1).find((g) => g !== undefined) ?? '';
     const quoteWords = words(inner, lang).map((t) => t.norm);
     if (quoteWords.length >= 2 && quoteWords.length <= 12) found.add(`"${quoteWords.join(' ')}`);
   }
-  return [...found];
+  // names and quotes are compared without diacritics: "Erdoğan" and "Erdogan", "Söder" and
+  // "Soder" (outlets and languages drop them differently)
+  return [...new Set([...found].map((e) => (e.startsWith('#') ? e : foldDiacritics(e))))];
 }
+
+// ---------------------------------------------------------------- country names across languages
+
+// Country and region names in each language, from ICU's display names (Intl.DisplayNames), mapped
+// to the English name: "Russland" (de), "Rusia" (es), "روسيا" (ar) all give the entity `@russia`.
+// General (every ISO 3166 region, every language ICU knows), not a list fitted to any text.
+// Demonyms ("russisch", "Russian") are not covered.
+const REGION_CODES = ((): string[] => {
+  const en = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+  const out: string[] = [];
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      const name = en.of(code);
+      if (name && name !== code && !/unknown|outlying|pseudo/i.test(name)) out.push(code);
+    }
+  }
+  return out;
+})();
+const countryTables = new Map<string, ReadonlyMap<string, string>>();
+let englishNames: Map<string, string> | undefined;
+
+function countryKey(name: string): string {
+  return foldDiacritics(name.normalize('NFKC').toLowerCase()).replace(/[’'.]/gu, '').replace(/[\s-]+/gu, ' ').trim();
+}
+
+/** Folded country name in `language` → folded English name; empty for languages ICU lacks. */
+function countryTable(language: string): ReadonlyMap<string, string> {
+  let table = countryTables.get(language);
+  if (table) return table;
+  const map = new Map<string, string>();
+  if (!englishNames) {
+    const en = new Intl.DisplayNames(['en'], { type: 'region' });
+    englishNames = new Map(REGION_CODES.map((c) => [c, countryKey(en.of(c) ?? c)]));
+  }
+  const supported = language && Intl.DisplayNames.supportedLocalesOf([language]).length > 0;
+  if (supported) {
+    const names = new Intl.DisplayNames([language], { type: 'region' });
+    for (const code of REGION_CODES) {
+      const local = names.of(code);
+      const english = englishNames.get(code);
+      // skip names that are one short word in the local language ("Oman" is fine, "Ca" is not)
+      if (local && english && local !== code && [...local].length >= 4) map.set(countryKey(local), english);
+    }
+  }
+  countryTables.set(language, (table = map));
+  return table;
+}
+
+const CASED_SCRIPT = /[\p{Lu}\p{Ll}]/u;
+
+function addCountries(tokens: readonly WordToken[], lang: string, found: Set<string>): void {
+  const tables = lang && lang !== 'en' ? [countryTable(lang), countryTable('en')] : [countryTable('en')];
+  for (let i = 0; i < tokens.length; i++) {
+    const first = tokens[i]!;
+    // in cased scripts a country name is capitalised ("turkey" the bird is not Türkiye)
+    if (CASED_SCRIPT.test(first.raw) && !UPPER_START.test(first.raw)) continue;
+    for (let n = 3; n >= 1; n--) {
+      if (i + n > tokens.length) continue;
+      const span = tokens.slice(i, i + n);
+      if (n > 1 && !span.slice(1).every((t) => t.adjacent)) continue;
+      const key = countryKey(span.map((t) => t.norm).join(' '));
+      const english = tables.map((t) => t.get(key)).find((e) => e !== undefined);
+      if (english) {
+        found.add(`@${english}`);
+        i += n - 1;
+        break;
+      }
+    }
+  }
+}
+
+const TITLE_MAX_WORDS = 24;
 
 function titleCaseLineSet(tokens: readonly WordToken[], stop: ReadonlySet<string>): Set<number> {
   const perLine = new Map<number, { words: number; capitals: number }>();
@@ -225,6 +323,7 @@ function titleCaseLineSet(tokens: readonly WordToken[], stop: ReadonlySet<string
     perLine.set(t.line, c);
   }
   const out = new Set<number>();
-  for (const [line, c] of perLine) if (c.words >= 4 && c.capitals / c.words >= 0.7) out.add(line);
+  // a headline is short; a long line mostly in capitals is prose full of names
+  for (const [line, c] of perLine) if (c.words >= 4 && c.words <= TITLE_MAX_WORDS && c.capitals / c.words >= 0.7) out.add(line);
   return out;
 }
