@@ -47,6 +47,10 @@ export interface Settings {
   minWords: number;
   dedupeWindowHours: number;
   keepCompleted: number;
+  /** BullMQ lock duration and stalled-job check interval (ms). */
+  lockDurationMs: number;
+  /** Deadline for in-flight jobs on SIGTERM/SIGINT (ms). */
+  shutdownTimeoutMs: number;
   /** Options of the HTTP client. */
   http: HttpOptions;
 }
@@ -83,6 +87,8 @@ export function settingsFromEnv(v: EnvValues): Settings {
     minWords: v.FEEDSIFT_MIN_WORDS,
     dedupeWindowHours: v.FEEDSIFT_DEDUPE_WINDOW_HOURS,
     keepCompleted: v.FEEDSIFT_KEEP_COMPLETED,
+    lockDurationMs: v.FEEDSIFT_LOCK_DURATION_MS,
+    shutdownTimeoutMs: v.FEEDSIFT_SHUTDOWN_TIMEOUT_MS,
     http: {
       connectTimeoutMs: v.FEEDSIFT_HTTP_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: v.FEEDSIFT_HTTP_HEADERS_TIMEOUT_MS,

@@ -84,6 +84,8 @@ export const envOptions = {
   FEEDSIFT_ARTICLE_CONCURRENCY: [int(1, 256).default(4), 'Article jobs (fetch, extract, language, strip) one worker process runs at once.'],
   FEEDSIFT_JOB_ATTEMPTS: [int(1, 50).default(4), 'Attempts for a job failing with a retryable error (permanent errors fail at once).'],
   FEEDSIFT_BACKOFF_MS: [int(0, 3_600_000).default(2000), 'First retry delay; doubles each attempt (a Retry-After from the server wins).'],
+  FEEDSIFT_LOCK_DURATION_MS: [int(1000, 3_600_000).default(30_000), 'Lock a worker holds on an active job; a job whose worker died (lock expired) is taken up again by the stalled-job check, which runs this often.'],
+  FEEDSIFT_SHUTDOWN_TIMEOUT_MS: [int(0, 3_600_000).default(30_000), 'On SIGTERM/SIGINT, time in-flight jobs get to finish; after it the process closes forcefully and exits with code 1.'],
   FEEDSIFT_HTTP_CONNECT_TIMEOUT_MS: [int(100, 300_000).default(10_000), 'TCP/TLS connect timeout.'],
   FEEDSIFT_HTTP_HEADERS_TIMEOUT_MS: [int(100, 300_000).default(15_000), 'Time allowed until response headers.'],
   FEEDSIFT_HTTP_BODY_TIMEOUT_MS: [int(100, 600_000).default(30_000), 'Time allowed for the whole body.'],

@@ -24,12 +24,22 @@ export function adapt<T>(handler: (job: Job) => Promise<T>): (job: Job) => Promi
   };
 }
 
-/** Exponential backoff from `baseMs`, or the server's Retry-After when it gave one (capped at 1 h). */
-export function backoffStrategy(baseMs: number) {
+/** Spread of the retry delay around its exponential value: ±20 %, so that jobs failing together do not retry together. */
+export const BACKOFF_JITTER = 0.2;
+
+/**
+ * Exponential backoff from `baseMs` with ±20 % jitter, or the server's Retry-After when it gave
+ * one (capped at 1 h, never shortened: its jitter only adds up to 20 %). `random` returns [0, 1).
+ */
+export function backoffStrategy(baseMs: number, random: () => number = Math.random) {
   return (attemptsMade: number, _type?: string, err?: Error): number => {
     const hinted = (err as RetryHint | undefined)?.retryAfterMs;
-    if (hinted !== undefined && Number.isFinite(hinted)) return Math.min(Math.max(hinted, 0), 3_600_000);
-    return baseMs * 2 ** Math.max(0, attemptsMade - 1);
+    if (hinted !== undefined && Number.isFinite(hinted)) {
+      const floor = Math.min(Math.max(hinted, 0), 3_600_000);
+      return Math.round(floor * (1 + BACKOFF_JITTER * random()));
+    }
+    const nominal = baseMs * 2 ** Math.max(0, attemptsMade - 1);
+    return Math.round(nominal * (1 - BACKOFF_JITTER + 2 * BACKOFF_JITTER * random()));
   };
 }
 

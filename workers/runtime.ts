@@ -19,7 +19,13 @@ export const ALL_ROLES: readonly Role[] = ['poll', 'article', 'dedupe'];
 export interface Runtime {
   ctx: WorkerContext;
   workers: Worker[];
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs, lets in-flight ones finish, closes every connection. With `timeoutMs`,
+   * gives up waiting after it and drops the connections (the unfinished jobs stay active until
+   * their lock expires, then another worker's stalled-job check takes them up again).
+   * Resolves true when every in-flight job finished, false when the deadline cut them off.
+   */
+  close(opts?: { timeoutMs?: number }): Promise<boolean>;
 }
 
 export function redisConnection(url: string): Redis {
@@ -62,6 +68,10 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
       connection,
       prefix: settings.prefix,
       concurrency: p.concurrency,
+      // a worker that dies (SIGKILL, lost host) stops renewing its locks; its jobs are taken up
+      // again by the next stalled-job check after the lock expires
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.lockDurationMs,
       settings: { backoffStrategy: backoffStrategy(settings.backoffMs) },
     });
     worker.on('error', (err) => opts.log.error({ queue: p.queue, err: err.message }, 'worker error'));
@@ -75,11 +85,23 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
   return {
     ctx,
     workers,
-    async close() {
-      // lets in-flight jobs finish
-      await Promise.all(workers.map((w) => w.close()));
+    async close(closeOpts = {}) {
+      const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline =
+        closeOpts.timeoutMs === undefined
+          ? new Promise<boolean>(() => {})
+          : new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), closeOpts.timeoutMs)));
+      const finished = await Promise.race([graceful, deadline]);
+      clearTimeout(timer);
+      if (!finished) {
+        opts.log.error({ timeoutMs: closeOpts.timeoutMs }, 'in-flight jobs did not finish before the shutdown deadline; closing forcefully');
+        for (const c of connections) c.disconnect();
+        return false;
+      }
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => {})));
+      return true;
     },
   };
 }

@@ -55,8 +55,12 @@ export async function runOnceWithRedis(opts: OnceOptions): Promise<OnceResult> {
   }
 }
 
-/** Scheduler + workers until SIGTERM/SIGINT; in-flight jobs finish before exit. */
-export async function startForever(config: Config, log: Logger, roles: readonly Role[], schedule: boolean): Promise<void> {
+/**
+ * Scheduler + workers until SIGTERM/SIGINT: then no new job is taken, in-flight ones get
+ * `shutdownTimeoutMs` to finish, connections close. Sets the exit code: 0 when every in-flight
+ * job finished; 1 when the deadline cut them off (or closing failed), and then exits at once.
+ */
+export async function startForever(config: Config, log: Logger, roles: readonly Role[], schedule: boolean): Promise<number> {
   const handle = await resolveRedis(config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
   log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix, roles, schedule }, 'starting');
   const runtime = await startRuntime(config, { redisUrl: handle.url, log, roles });
@@ -64,24 +68,32 @@ export async function startForever(config: Config, log: Logger, roles: readonly 
     const r = await syncSchedulers(runtime.ctx, config.feeds);
     log.info(r, 'job schedulers in place, one per feed');
   }
-  await new Promise<void>((resolve) => {
+  const code = await new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      log.info({ signal }, 'stopping: waiting for in-flight jobs');
+      const timeoutMs = config.settings.shutdownTimeoutMs;
+      log.info({ signal, timeoutMs }, 'stopping: waiting for in-flight jobs');
       runtime
-        .close()
-        .then(() => handle.stop())
-        .then(() => resolve(), (err: unknown) => {
+        .close({ timeoutMs })
+        .then(async (graceful) => {
+          await handle.stop();
+          resolve(graceful ? 0 : 1);
+        })
+        .catch((err: unknown) => {
           log.error({ err: (err as Error).message }, 'error while stopping');
-          resolve();
+          resolve(1);
         });
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  log.info('stopped');
+  log.info({ exitCode: code }, code === 0 ? 'stopped' : 'stopped forcefully');
+  process.exitCode = code;
+  // jobs cut off by the deadline may still hold sockets open: leave now
+  if (code !== 0) process.exit(code);
+  return code;
 }
 
 export function loadOrExit(opts: LoadOptions, stderr: NodeJS.WritableStream = process.stderr): Config {
