@@ -150,6 +150,13 @@ export async function waitForDrain(ctx: WorkerContext, opts: { timeoutMs: number
   throw new Error(`queues did not drain within ${opts.timeoutMs} ms`);
 }
 
+/** The URL a job of an internal queue works on: the feed for a poll, the page for an article or dedupe job. */
+export function jobTarget(queue: string, data: unknown): string {
+  const d = data as { feed?: { url?: string }; item?: { link?: string }; article?: { url?: string } } | undefined;
+  if (queue === QUEUES.poll && d?.feed?.url) return d.feed.url;
+  return d?.item?.link ?? d?.article?.url ?? '';
+}
+
 export interface FailureSummary {
   queue: string;
   jobId: string;
@@ -184,7 +191,7 @@ export async function runOnce(ctx: WorkerContext, feeds: readonly FeedConfig[], 
       failures.push({
         queue: name,
         jobId: job.id ?? '',
-        target: job.data?.feed?.url && name === 'poll' ? job.data.feed.url : (job.data?.item?.link ?? job.data?.article?.url ?? ''),
+        target: jobTarget(name, job.data),
         reason: job.failedReason,
         attempts: job.attemptsMade,
       });

@@ -7,6 +7,7 @@ import { runCluster } from './cluster.ts';
 import { runCompare } from './compare.ts';
 import { runDemo } from './demo.ts';
 import { runExtract } from './extract.ts';
+import { runFailedList, runFailedRetry } from './failed.ts';
 import { runLanguage } from './language.ts';
 import { loadOrExit, loggerFor, runOnceWithRedis, startForever, summaryLines } from './run.ts';
 import { runTail } from './tail.ts';
@@ -97,6 +98,30 @@ export function buildCli(): Command {
     .action(async (o: { drain: boolean }) => {
       const config = loadOrExit({ feeds: [] });
       await runTail(config, { drain: o.drain, stdout: process.stdout, log: loggerFor(config, { cmd: 'tail' }) });
+    });
+
+  const failed = program
+    .command('failed')
+    .description('Inspect and retry the jobs of the internal queues (poll, article, dedupe) that failed for good.');
+  failed
+    .command('list')
+    .description('List failed jobs: queue, job id, failed at, attempts, target URL, reason ([CODE] stage: message).')
+    .option('--queue <queue>', 'only this queue (poll, article or dedupe)')
+    .option('--json', 'one JSON line per job: {queue, jobId, target, reason, attempts, failedAt}', false)
+    .action(async (o: { queue?: string; json: boolean }) => {
+      const config = loadOrExit({ feeds: [] });
+      process.exitCode = await runFailedList(config, o, { stdout: process.stdout, stderr: process.stderr });
+    });
+  failed
+    .command('retry')
+    .description('Move failed jobs back to wait so the workers run them again (their attempts start afresh).')
+    .argument('[ids...]', 'job ids (as `failed list` shows them; `queue:id` also accepted)')
+    .option('--all', 'every failed job (of --queue, else of every internal queue)', false)
+    .option('--queue <queue>', 'only this queue (poll, article or dedupe)')
+    .option('--json', 'one JSON line per retried job', false)
+    .action(async (ids: string[], o: { queue?: string; all: boolean; json: boolean }) => {
+      const config = loadOrExit({ feeds: [] });
+      process.exitCode = await runFailedRetry(config, { ...o, ids }, { stdout: process.stdout, stderr: process.stderr });
     });
 
   return program;
