@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { ALL_ROLES, type Role } from '../runtime.ts';
+import { runCheckFeed } from './check-feed.ts';
 import { runCluster } from './cluster.ts';
 import { runCompare } from './compare.ts';
 import { runDemo } from './demo.ts';
@@ -89,6 +90,16 @@ export function buildCli(): Command {
     .option('--window-hours <hours>', 'articles further apart than this never match', '72')
     .action(async (o: { windowHours: string }) => {
       process.exitCode = await runCluster({ stdin: process.stdin, stdout: process.stdout }, { windowHours: Number(o.windowHours) });
+    });
+
+  program
+    .command('check-feed')
+    .description('Check feeds before adding them: fetch each URL with the configured HTTP client, or read each file, then decode and parse. Exit code 0 when every input is a feed.')
+    .argument('<inputs...>', 'feed URLs (http/https) or files')
+    .option('--json', 'one JSON line per input: {input, ok, format, title, items, error?: {code, message}}', false)
+    .action(async (inputs: string[], o: { json: boolean }) => {
+      const config = loadOrExit({ feeds: [] });
+      process.exitCode = await runCheckFeed(inputs, { json: o.json, http: config.settings.http, stdout: process.stdout });
     });
 
   program
