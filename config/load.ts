@@ -97,6 +97,10 @@ export function settingsFromEnv(v: EnvValues): Settings {
       maxRedirects: v.FEEDSIFT_HTTP_MAX_REDIRECTS,
       userAgent: v.FEEDSIFT_USER_AGENT,
       hostOverrides: { ...v.FEEDSIFT_HOST_OVERRIDES },
+      allowHosts: [...v.FEEDSIFT_ALLOW_HOSTS],
+      maxDecompressionRatio: v.FEEDSIFT_HTTP_MAX_DECOMPRESSION_RATIO,
+      maxPageChars: v.FEEDSIFT_MAX_PAGE_CHARS,
+      maxElements: v.FEEDSIFT_MAX_PAGE_ELEMENTS,
     },
   };
 }

@@ -2,6 +2,7 @@
 // config/feeds.yaml for the feeds. Every option is documented here with its default, and
 // the README's configuration table is checked against this file by a test.
 import { z } from 'zod';
+import { allowListProblems } from '../pipeline/address-guard.ts';
 
 /** "90", "90s", "15m", "2h", "1d" → seconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -91,6 +92,23 @@ export const envOptions = {
   FEEDSIFT_HTTP_BODY_TIMEOUT_MS: [int(100, 600_000).default(30_000), 'Time allowed for the whole body.'],
   FEEDSIFT_HTTP_MAX_BYTES: [int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024), 'Largest response body accepted (after decompression).'],
   FEEDSIFT_HTTP_MAX_REDIRECTS: [int(0, 20).default(5), 'Redirects followed per request.'],
+  FEEDSIFT_HTTP_MAX_DECOMPRESSION_RATIO: [
+    int(2, 100_000).default(100),
+    'Largest decompressed:compressed ratio accepted once a body passes 1 MiB decompressed (a compression bomb → TOO_LARGE).',
+  ],
+  FEEDSIFT_ALLOW_HOSTS: [
+    z
+      .string()
+      .default('')
+      .transform((v, ctx) => {
+        const entries = v.split(',').map((p) => p.trim()).filter(Boolean);
+        for (const problem of allowListProblems(entries)) ctx.addIssue({ code: 'custom', message: problem });
+        return entries;
+      }),
+    'Comma-separated exemptions from the outbound guard (hostnames, *.suffixes, IPs, CIDR ranges); everything else that resolves to a loopback, private, link-local, CGNAT, multicast, reserved or metadata address is refused with BLOCKED_ADDRESS.',
+  ],
+  FEEDSIFT_MAX_PAGE_CHARS: [int(10_000, 500_000_000).default(5_000_000), 'Characters of a decoded page handed to the DOM; longer → TOO_LARGE before parsing.'],
+  FEEDSIFT_MAX_PAGE_ELEMENTS: [int(100, 10_000_000).default(50_000), 'Elements of a parsed page the extract stage accepts; more → TOO_LARGE.'],
   FEEDSIFT_HOST_OVERRIDES: [
     z
       .string()

@@ -32,8 +32,10 @@ export const ERROR_CODES = [
   'BAD_URL',
   'UNSUPPORTED_PROTOCOL',
   'DECOMPRESSION_FAILED',
+  'BLOCKED_ADDRESS', // the outbound guard refused the address a host resolved to (pipeline/address-guard.ts)
   // content
   'FEED_UNPARSEABLE',
+  'HOSTILE_XML', // parse-feed: a DOCTYPE declaring entities, or nesting deeper than MAX_XML_DEPTH
   'NOT_A_FEED',
   'PAGE_EMPTY',
   'NOT_HTML', // fetch-page: the response is not an HTML document (content type)

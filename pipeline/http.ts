@@ -1,6 +1,8 @@
 // The one HTTP client of feedsift, for feeds and pages alike. Built on node:http/https
 // (not fetch) so that name resolution goes through our own lookup — hostOverrides first,
-// then DNS — and a later address check can sit at connect time.
+// then DNS — and the outbound guard (pipeline/address-guard.ts) checks, inside that lookup,
+// the very address the socket then connects to: a name that resolves to a public address
+// when asked early and to 10.0.0.5 at connect time (DNS rebinding) is still refused.
 // Every failure is classified here, once, into the typed errors of pipeline/errors.ts;
 // no caller ever guesses from a message.
 import dns from 'node:dns';
@@ -9,6 +11,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
+import { parseAllowList, refuseConnection, type AllowList } from './address-guard.ts';
 import { FeedsiftError, PermanentError, RetryableError } from './errors.ts';
 import type { ErrorCode, Stage } from './errors.ts';
 
@@ -38,6 +41,25 @@ export interface HttpOptions {
   hostOverrides: Record<string, string>;
   /** Resolver for names not in hostOverrides. Default: dns.lookup. Tests pass a spy. */
   resolveHost?: ResolveHost;
+  /**
+   * Exemptions from the outbound guard, which otherwise refuses (BLOCKED_ADDRESS) every
+   * loopback, private, link-local, CGNAT, multicast, reserved, documentation and cloud-metadata
+   * address: hostnames (`feeds.internal`, `*.test`) and IPs or CIDR ranges (`10.0.0.5`,
+   * `fd00::/8`). A hostOverrides entry does not exempt its host by itself. Default [] (none).
+   */
+  allowHosts: readonly string[];
+  /**
+   * Largest decompressed:wire byte ratio accepted once the decompressed body passes
+   * RATIO_CHECK_FROM_BYTES (1 MiB); above it, TOO_LARGE (a compression bomb). Default 100.
+   */
+  maxDecompressionRatio: number;
+  /**
+   * Page limits, enforced after the response (they travel with the HTTP options because every
+   * page fetch has them): characters of a decoded page handed to the DOM (fetch-page, TOO_LARGE
+   * before parsing), default 5 000 000; elements of the parsed page (extract, TOO_LARGE), default 50 000.
+   */
+  maxPageChars: number;
+  maxElements: number;
 }
 
 export const defaultHttpOptions: HttpOptions = Object.freeze({
@@ -48,7 +70,14 @@ export const defaultHttpOptions: HttpOptions = Object.freeze({
   maxRedirects: 5,
   userAgent: 'feedsift/0.1 (+https://github.com/feedsift/feedsift)',
   hostOverrides: Object.freeze({}) as Record<string, string>,
+  allowHosts: Object.freeze([]) as readonly string[],
+  maxDecompressionRatio: 100,
+  maxPageChars: 5_000_000,
+  maxElements: 50_000,
 });
+
+/** The decompression ratio is judged only past this many decompressed bytes (small bodies compress well legitimately). */
+export const RATIO_CHECK_FROM_BYTES = 1024 * 1024;
 
 export interface HttpRequest {
   url: string;
@@ -117,19 +146,52 @@ export async function resolveHostname(hostname: string, opts: Pick<HttpOptions, 
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | ResolvedAddress[], family?: number) => void;
 
-/** A `lookup` for http.request that goes through resolveHostname (handles `all: true` from autoSelectFamily). */
-function lookupFor(opts: HttpOptions) {
-  return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    resolveHostname(hostname, opts).then(
-      (r) => (options.all ? callback(null, [r]) : callback(null, r.address, r.family)),
-      (err: NodeJS.ErrnoException) => callback(err, ''),
-    );
-  };
-}
-
 interface Ctx {
   stage: Stage;
   url: string;
+}
+
+/** PermanentError BLOCKED_ADDRESS when the guard refuses `address` for `hostname`. */
+function guardAddress(allow: AllowList, hostname: string, address: string, ctx: Ctx): void {
+  const reason = refuseConnection(allow, hostname, address);
+  if (reason === undefined) return;
+  const shown = hostname.replace(/^\[|\]$/g, '') === address ? address : `${hostname} → ${address}`;
+  throw permanent(ctx, 'BLOCKED_ADDRESS', `refused to connect to ${shown} (${reason} address; exempt it with FEEDSIFT_ALLOW_HOSTS) (GET ${ctx.url})`, {
+    address,
+    reason,
+  });
+}
+
+/**
+ * A `lookup` for http.request that goes through resolveHostname and then the guard, so the
+ * address checked is the address connected to (handles `all: true` from autoSelectFamily).
+ */
+function lookupFor(opts: HttpOptions, allow: AllowList, ctx: Ctx) {
+  return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
+    resolveHostname(hostname, opts)
+      .then((r) => {
+        guardAddress(allow, hostname, r.address, ctx);
+        return r;
+      })
+      .then(
+        (r) => (options.all ? callback(null, [r]) : callback(null, r.address, r.family)),
+        (err: NodeJS.ErrnoException) => callback(err, ''),
+      );
+  };
+}
+
+const parsedAllowLists = new WeakMap<readonly string[], AllowList>();
+
+function allowListOf(o: HttpOptions, ctx: Ctx): AllowList {
+  const cached = parsedAllowLists.get(o.allowHosts);
+  if (cached) return cached;
+  try {
+    const parsed = parseAllowList(o.allowHosts);
+    parsedAllowLists.set(o.allowHosts, parsed);
+    return parsed;
+  } catch (err) {
+    throw new PermanentError('config', 'CONFIG_INVALID', `allowHosts: ${(err as Error).message} (GET ${ctx.url})`, { url: ctx.url });
+  }
 }
 
 function permanent(ctx: Ctx, code: ErrorCode, message: string, extra: Record<string, unknown> = {}): PermanentError {
@@ -175,7 +237,7 @@ interface Exchange {
 }
 
 /** One request/response, no redirects: resolves at the response headers. */
-function exchange(url: URL, headers: Record<string, string>, o: HttpOptions, ctx: Ctx): Promise<Exchange> {
+function exchange(url: URL, headers: Record<string, string>, o: HttpOptions, allow: AllowList, ctx: Ctx): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const timers: NodeJS.Timeout[] = [];
@@ -191,7 +253,7 @@ function exchange(url: URL, headers: Record<string, string>, o: HttpOptions, ctx
       method: 'GET',
       headers,
       agent: false, // one connection per request: a pooled socket must not outlive a host's resolution
-      lookup: lookupFor(o) as unknown as net.LookupFunction,
+      lookup: lookupFor(o, allow, ctx) as unknown as net.LookupFunction,
       servername: net.isIP(url.hostname) ? undefined : url.hostname,
     });
     const fail = (err: unknown): void => {
@@ -282,6 +344,13 @@ async function readBody(ex: Exchange, o: HttpOptions, ctx: Ctx): Promise<Buffer>
     out.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
       if (outBytes > o.maxBytes) return finish(tooLarge(decoder ? 'after decompression' : 'on the wire'));
+      if (decoder && outBytes > RATIO_CHECK_FROM_BYTES && outBytes > wireBytes * o.maxDecompressionRatio) {
+        return finish(
+          permanent(ctx, 'TOO_LARGE', `decompression ratio over ${o.maxDecompressionRatio}:1 (${outBytes} bytes from ${wireBytes}), a compression bomb (GET ${ctx.url})`, {
+            limit: o.maxDecompressionRatio,
+          }),
+        );
+      }
       chunks.push(chunk);
     });
     out.on('end', () => finish(undefined));
@@ -328,6 +397,7 @@ export async function httpGet(req: HttpRequest, opts: Partial<HttpOptions> = {},
   const o: HttpOptions = { ...defaultHttpOptions, ...opts };
   const ctx: Ctx = { stage, url: req.url };
   let url = parseHttpUrl(req.url, ctx);
+  const allow = allowListOf(o, ctx);
   const headers: Record<string, string> = {
     'user-agent': o.userAgent,
     accept: req.accept ?? '*/*',
@@ -341,7 +411,10 @@ export async function httpGet(req: HttpRequest, opts: Partial<HttpOptions> = {},
     if (isReservedInvalidHost(url.hostname)) {
       throw permanent(hopCtx, 'DNS_NOT_FOUND', `host not found: ${url.hostname} is under the reserved .invalid TLD (GET ${url})`);
     }
-    const ex = await exchange(url, headers, o, hopCtx);
+    // An IP literal never reaches the lookup (node connects to it directly): checked here.
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (net.isIP(literal)) guardAddress(allow, url.hostname, literal, hopCtx);
+    const ex = await exchange(url, headers, o, allow, hopCtx);
     const status = ex.res.statusCode ?? 0;
     const location = ex.headers.location;
     if (REDIRECT_STATUSES.has(status) && location) {

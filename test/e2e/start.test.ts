@@ -67,6 +67,7 @@ describe('feedsift start, as the compose services run it', () => {
       FEEDSIFT_PREFIX: prefix,
       FEEDSIFT_FEEDS_FILE: feedsFile,
       FEEDSIFT_HOST_OVERRIDES: Object.entries(server.hosts).map(([h, ip]) => `${h}=${ip}`).join(','),
+      FEEDSIFT_ALLOW_HOSTS: Object.keys(server.hosts).join(','),
       FEEDSIFT_LOG_LEVEL: 'info',
     };
     for (const service of ['scheduler', 'worker']) {

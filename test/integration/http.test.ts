@@ -13,6 +13,8 @@ import type { HttpOptions, ResolveHost } from '../../pipeline/http.ts';
 import { httpGet, parseRetryAfter } from '../../pipeline/http.ts';
 
 const MiB = 1024 * 1024;
+/** The outbound guard refuses loopback: this file's server on 127.0.0.1 is reached through the allowlist. */
+const LOOPBACK: Partial<HttpOptions> = { allowHosts: ['127.0.0.1'] };
 const LONG_TEXT = 'All the news that fits, and then some more. '.repeat(2000); // ~88 KB
 const RSS_1251 = iconv.encode(
   '<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>Новости дня</title>' +
@@ -187,7 +189,7 @@ function spyResolver(): { resolveHost: ResolveHost; asked: string[] } {
 
 describe('httpGet: successful fetches', () => {
   it('GETs a body with headers, status and final URL', async () => {
-    const res = await httpGet({ url: `${base}/ok` });
+    const res = await httpGet({ url: `${base}/ok` }, LOOPBACK);
     expect(res).toMatchObject({ url: `${base}/ok`, status: 200, notModified: false });
     expect(res.body.toString()).toBe('hello');
     expect(res.headers.etag).toBe(ETAG);
@@ -200,7 +202,7 @@ describe('httpGet: successful fetches', () => {
     ['absolute-path Location (308)', '/redirect-absolute-path', '/ok'],
     ['a chain of 5 (the limit)', '/chain/5', '/chain/0'],
   ])('follows redirects: %s', async (_name, path, finalPath) => {
-    const res = await httpGet({ url: `${base}${path}` });
+    const res = await httpGet({ url: `${base}${path}` }, LOOPBACK);
     expect(res.status).toBe(200);
     expect(res.url).toBe(`${base}${finalPath}`);
   });
@@ -210,7 +212,7 @@ describe('httpGet: successful fetches', () => {
     ['brotli', '/br'],
     ['deflate', '/deflate'],
   ])('decompresses %s bodies', async (_name, path) => {
-    const res = await httpGet({ url: `${base}${path}` });
+    const res = await httpGet({ url: `${base}${path}` }, LOOPBACK);
     expect(res.body.toString()).toBe(LONG_TEXT);
   });
 
@@ -218,18 +220,18 @@ describe('httpGet: successful fetches', () => {
     ['If-None-Match', { etag: ETAG }],
     ['If-Modified-Since', { lastModified: LAST_MODIFIED }],
   ])('sends %s and reports 304 as notModified', async (_name, cond) => {
-    const res = await httpGet({ url: `${base}/conditional`, ...cond });
+    const res = await httpGet({ url: `${base}/conditional`, ...cond }, LOOPBACK);
     expect(res.notModified).toBe(true);
     expect(res.status).toBe(304);
     expect(res.body.length).toBe(0);
-    const fresh = await httpGet({ url: `${base}/conditional` });
+    const fresh = await httpGet({ url: `${base}/conditional` }, LOOPBACK);
     expect(fresh.notModified).toBe(false);
     expect(fresh.body.toString()).toBe('fresh');
   });
 
   it('resolves a hostname through hostOverrides, without asking the resolver', async () => {
     const spy = spyResolver();
-    const res = await httpGet({ url: `http://outlet-one.test:${port}/ok` }, { hostOverrides: { 'outlet-one.test': '127.0.0.1' }, resolveHost: spy.resolveHost });
+    const res = await httpGet({ url: `http://outlet-one.test:${port}/ok` }, { hostOverrides: { 'outlet-one.test': '127.0.0.1' }, allowHosts: ['outlet-one.test'], resolveHost: spy.resolveHost });
     expect(res.body.toString()).toBe('hello');
     expect(seenHeaders.at(-1)?.host).toBe(`outlet-one.test:${port}`);
     expect(spy.asked).toEqual([]);
@@ -251,7 +253,7 @@ describe('httpGet: failures are classified once', () => {
     { name: 'a slow body', path: '/slow-body', opts: { bodyTimeoutMs: 150 }, code: 'TIMEOUT', retryable: true },
   ];
   it.each(cases)('$name → $code', async ({ path, opts, code, retryable, status }) => {
-    const err = await failure(httpGet({ url: `${base}${path}` }, opts, 'fetch-feed'));
+    const err = await failure(httpGet({ url: `${base}${path}` }, { ...LOOPBACK, ...opts }, 'fetch-feed'));
     expect(err.code).toBe(code);
     expect(err.retryable).toBe(retryable);
     expect(err).toBeInstanceOf(retryable ? RetryableError : PermanentError);
@@ -261,7 +263,7 @@ describe('httpGet: failures are classified once', () => {
   });
 
   it('429 carries Retry-After seconds as retryAfterMs', async () => {
-    const err = await failure(httpGet({ url: `${base}/429` }, {}, 'fetch-page'));
+    const err = await failure(httpGet({ url: `${base}/429` }, LOOPBACK, 'fetch-page'));
     expect(err).toBeInstanceOf(RetryableError);
     expect(err.code).toBe('HTTP_RETRYABLE_STATUS');
     expect((err as RetryableError).retryAfterMs).toBe(120_000);
@@ -269,7 +271,7 @@ describe('httpGet: failures are classified once', () => {
   });
 
   it('503 carries a Retry-After HTTP-date as a delay from now', async () => {
-    const err = (await failure(httpGet({ url: `${base}/503-date` }))) as RetryableError;
+    const err = (await failure(httpGet({ url: `${base}/503-date` }, LOOPBACK))) as RetryableError;
     expect(err.code).toBe('HTTP_RETRYABLE_STATUS');
     expect(err.retryAfterMs).toBeGreaterThan(3_000_000);
     expect(err.retryAfterMs).toBeLessThanOrEqual(3_600_000);
@@ -289,7 +291,7 @@ describe('httpGet: failures are classified once', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const closedPort = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const err = await failure(httpGet({ url: `http://127.0.0.1:${closedPort}/` }));
+    const err = await failure(httpGet({ url: `http://127.0.0.1:${closedPort}/` }, LOOPBACK));
     expect(err.code).toBe('CONNECT_FAILED');
     expect(err.retryable).toBe(true);
   });
@@ -328,7 +330,7 @@ describe('pollFeed over HTTP', () => {
   const feed = (path: string) => ({ id: 'f', url: `${base}${path}`, pollIntervalSeconds: 300 });
 
   it('fetches, decodes windows-1251 from the XML declaration, resolves links against the final URL', async () => {
-    const out = await pollFeed(feed('/feed-1251'), {});
+    const out = await pollFeed(feed('/feed-1251'), {}, LOOPBACK);
     expect(out.notModified).toBe(false);
     if (out.notModified) return;
     expect(out.charset).toBe('windows-1251');
@@ -339,16 +341,16 @@ describe('pollFeed over HTTP', () => {
   });
 
   it('sends the stored validators and reports notModified', async () => {
-    const first = await pollFeed(feed('/feed-conditional'), {});
+    const first = await pollFeed(feed('/feed-conditional'), {}, LOOPBACK);
     expect(first.notModified).toBe(false);
     if (first.notModified) return;
     expect(first.lastModified).toBe(LAST_MODIFIED);
-    const second = await pollFeed(feed('/feed-conditional'), { etag: first.etag, lastModified: first.lastModified });
+    const second = await pollFeed(feed('/feed-conditional'), { etag: first.etag, lastModified: first.lastModified }, LOOPBACK);
     expect(second).toEqual({ notModified: true });
   });
 
   it('parses a JSON Feed by content type', async () => {
-    const out = await pollFeed(feed('/json-feed'), {});
+    const out = await pollFeed(feed('/json-feed'), {}, LOOPBACK);
     if (out.notModified) throw new Error('unexpected 304');
     expect(out.feed.format).toBe('json');
     expect(out.feed.items[0]?.link).toBe(`${base}/a/1`);
@@ -358,7 +360,7 @@ describe('pollFeed over HTTP', () => {
     ['/not-a-feed', 'NOT_A_FEED', 'parse-feed: '],
     ['/404', 'HTTP_STATUS', 'fetch-feed: '],
   ])('%s → %s', async (path, code, prefix) => {
-    const err = await failure(pollFeed(feed(path), {}));
+    const err = await failure(pollFeed(feed(path), {}, LOOPBACK));
     expect(err.code).toBe(code);
     expect(err.message.startsWith(prefix)).toBe(true);
   });
@@ -366,26 +368,26 @@ describe('pollFeed over HTTP', () => {
 
 describe('fetchPage over HTTP', () => {
   it('decodes the page with its meta charset', async () => {
-    const page = await fetchPage(`${base}/html-page`);
+    const page = await fetchPage(`${base}/html-page`, LOOPBACK);
     expect(page).toMatchObject({ finalUrl: `${base}/html-page`, status: 200, charset: 'windows-1251', contentType: 'text/html' });
     expect(page.html).toContain('<p>Привет, мир</p>');
   });
 
   it('accepts an HTML document served without a Content-Type', async () => {
-    const page = await fetchPage(`${base}/untyped-html`);
+    const page = await fetchPage(`${base}/untyped-html`, LOOPBACK);
     expect(page.html).toContain('no content type');
     expect(page.contentType).toBe('');
   });
 
   it('rejects a non-HTML content type with NOT_HTML (permanent)', async () => {
-    const err = await failure(fetchPage(`${base}/pdf`));
+    const err = await failure(fetchPage(`${base}/pdf`, LOOPBACK));
     expect(err.code).toBe('NOT_HTML');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/^fetch-page: expected an HTML page, got "application\/pdf"/);
   });
 
   it('classifies HTTP failures with stage fetch-page', async () => {
-    const err = await failure(fetchPage(`${base}/500`));
+    const err = await failure(fetchPage(`${base}/500`, LOOPBACK));
     expect(err.code).toBe('HTTP_RETRYABLE_STATUS');
     expect(err.stage).toBe('fetch-page');
   });

@@ -24,6 +24,8 @@ export async function demoRun(opts: DemoOptions = {}): Promise<OnceResult> {
       overrides: (s) => {
         // the fixture outlets' hostnames all point at the loopback fixture server
         s.http.hostOverrides = { ...s.http.hostOverrides, ...server.hosts };
+        // …and the outbound guard refuses loopback unless allowlisted: exactly those hostnames are
+        s.http.allowHosts = [...s.http.allowHosts, ...Object.keys(server.hosts)];
         // a fresh prefix per demo run: nothing seen before, nothing left behind
         s.prefix = `${s.prefix}-demo-${runId}`;
         // the broken fixture feeds fail fast instead of backing off for seconds
