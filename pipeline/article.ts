@@ -1,6 +1,6 @@
 // The "process an article" stage: fetch the page, extract, detect language, strip —
 // and hand on a clean article (text only: the page's HTML never leaves this function).
-import type { HttpOptions } from './http.ts';
+import { defaultHttpOptions, type HttpOptions } from './http.ts';
 import { fetchPage } from './fetch-page.ts';
 import { processPage } from './process-page.ts';
 import type { CleanArticle, Drop, FeedItem } from './records.ts';
@@ -36,6 +36,7 @@ export async function processArticle(item: FeedItem, feed: FeedRef, ctx: Article
     feedItem: item,
     ...(feed.languageHint ? { languageHint: feed.languageHint } : {}),
     ...(feed.language ? { feedLanguage: feed.language } : {}),
+    maxElements: ctx.http?.maxElements ?? defaultHttpOptions.maxElements,
   });
   if (result.wordCount < ctx.minWords) {
     return { dropped: true, reason: 'too-short', detail: `${result.wordCount} words after cleaning (minimum ${ctx.minWords}): ${item.link}` };

@@ -136,6 +136,73 @@ export function repairXmlEntities(xml: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// hostile XML
+
+/** Deepest element nesting accepted in a feed (real feeds nest < 30; 100 000 levels is an attack on the parser's stack). */
+export const MAX_XML_DEPTH = 1000;
+
+function hostile(url: string, message: string): PermanentError {
+  return new PermanentError('parse-feed', 'HOSTILE_XML', `${message} (${url})`, { url });
+}
+
+/**
+ * Refuses, before any parser sees it, a document whose DOCTYPE declares entities (general or
+ * parameter: "billion laughs", quadratic blowup, XXE with SYSTEM/PUBLIC identifiers — sax
+ * would not expand them, but nothing good comes from a feed that declares any) or whose elements
+ * nest deeper than MAX_XML_DEPTH. One linear pass: comments, CDATA sections and processing
+ * instructions are skipped whole, attribute values are skipped with their quotes, and an end tag
+ * closes up to its matching start tag, as sax's lenient mode does. An unclosed `<br>` counts:
+ * the lenient parser nests what follows inside it (5 000 of them overflowed the stack in the
+ * tree walk before this check). Throws PermanentError HOSTILE_XML.
+ */
+export function checkXmlSafety(xml: string, url: string): void {
+  const stack: string[] = [];
+  const skipTo = (from: number, end: string): number => {
+    const at = xml.indexOf(end, from);
+    return at === -1 ? xml.length : at + end.length;
+  };
+  let i = 0;
+  while ((i = xml.indexOf('<', i)) !== -1) {
+    if (xml.startsWith('<!--', i)) i = skipTo(i + 4, '-->');
+    else if (xml.startsWith('<![CDATA[', i)) i = skipTo(i + 9, ']]>');
+    else if (xml.startsWith('<?', i)) i = skipTo(i + 2, '?>');
+    else if (xml[i + 1] === '!') {
+      // <!DOCTYPE name ... [internal subset]>: the subset ends at the first "]" followed by ">".
+      const open = xml.indexOf('[', i);
+      const close = xml.indexOf('>', i);
+      const hasSubset = open !== -1 && (close === -1 || open < close);
+      const end = hasSubset ? skipTo(open, ']') : close === -1 ? xml.length : close + 1;
+      const declaration = xml.slice(i, end);
+      if (/<!ENTITY/i.test(declaration)) throw hostile(url, 'the DOCTYPE declares entities (entity expansion / external entities are refused)');
+      i = hasSubset ? skipTo(end, '>') : end;
+    } else if (xml[i + 1] === '/') {
+      const close = xml.indexOf('>', i);
+      const name = xml.slice(i + 2, close === -1 ? undefined : close).trim().toLowerCase();
+      const at = stack.lastIndexOf(name);
+      if (at !== -1) stack.length = at;
+      i = close === -1 ? xml.length : close + 1;
+    } else {
+      // a start tag: find its end outside quoted attribute values
+      let j = i + 1;
+      let quote = '';
+      for (; j < xml.length; j++) {
+        const c = xml[j]!;
+        if (quote) {
+          if (c === quote) quote = '';
+        } else if (c === '"' || c === "'") quote = c;
+        else if (c === '>' || c === '<') break;
+      }
+      const name = /^[^\s/>]*/.exec(xml.slice(i + 1, Math.min(j, i + 200)))![0].toLowerCase();
+      if (name && xml[j] === '>' && xml[j - 1] !== '/') {
+        stack.push(name);
+        if (stack.length > MAX_XML_DEPTH) throw hostile(url, `elements nest deeper than ${MAX_XML_DEPTH} levels`);
+      }
+      i = xml[j] === '>' ? j + 1 : j;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // XML → tree
 
 function parseXmlTree(xml: string, strict: boolean): { root: string; node: XElement } | undefined {
@@ -266,6 +333,7 @@ function assemble(item: FeedItem): FeedItem {
 function parseXmlFeed(text: string, url: string): ParsedFeed {
   // We decoded the bytes ourselves: the declaration's encoding no longer describes this string.
   const xml = text.replace(/^\uFEFF/, '').replace(/^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']/, '$1');
+  checkXmlSafety(xml, url);
   const repaired = repairXmlEntities(xml);
   const strictTree = parseXmlTree(repaired, true);
   const tree = strictTree ?? parseXmlTree(closeTruncated(repaired), false);

@@ -2,7 +2,7 @@
 import { decodeBytes } from './charset.ts';
 import { PermanentError } from './errors.ts';
 import type { HttpOptions } from './http.ts';
-import { httpGet } from './http.ts';
+import { defaultHttpOptions, httpGet } from './http.ts';
 
 export interface FetchedPage {
   /** URL after redirects. */
@@ -28,7 +28,8 @@ function looksLikeHtml(body: Buffer): boolean {
 
 /**
  * Fetches an article page. Network and HTTP failures are the errors of pipeline/http.ts with
- * stage `fetch-page`; a response that is not HTML is PermanentError NOT_HTML.
+ * stage `fetch-page`; a response that is not HTML is PermanentError NOT_HTML; a decoded page
+ * longer than `http.maxPageChars` is PermanentError TOO_LARGE (the DOM never sees it).
  */
 export async function fetchPage(url: string, http: Partial<HttpOptions> = {}): Promise<FetchedPage> {
   const res = await httpGet({ url, accept: PAGE_ACCEPT }, http, 'fetch-page');
@@ -43,5 +44,13 @@ export async function fetchPage(url: string, http: Partial<HttpOptions> = {}): P
     });
   }
   const decoded = decodeBytes(res.body, { contentType, kind: 'html' });
+  const maxPageChars = http.maxPageChars ?? defaultHttpOptions.maxPageChars;
+  if (decoded.text.length > maxPageChars) {
+    throw new PermanentError('fetch-page', 'TOO_LARGE', `page has ${decoded.text.length} characters, more than the ${maxPageChars} handed to the DOM (GET ${res.url})`, {
+      url: res.url,
+      status: res.status,
+      limit: maxPageChars,
+    });
+  }
   return { finalUrl: res.url, status: res.status, html: decoded.text, charset: decoded.charset, contentType };
 }

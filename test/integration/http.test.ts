@@ -10,7 +10,8 @@ import { FeedsiftError, PermanentError, RetryableError } from '../../pipeline/er
 import { pollFeed } from '../../pipeline/fetch-feed.ts';
 import { fetchPage } from '../../pipeline/fetch-page.ts';
 import type { HttpOptions, ResolveHost } from '../../pipeline/http.ts';
-import { httpGet, parseRetryAfter } from '../../pipeline/http.ts';
+import { defaultHttpOptions, httpGet, parseRetryAfter } from '../../pipeline/http.ts';
+import { processArticle } from '../../pipeline/article.ts';
 
 const MiB = 1024 * 1024;
 /** The outbound guard refuses loopback: this file's server on 127.0.0.1 is reached through the allowlist. */
@@ -90,6 +91,30 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
       // 32 MiB of zeros compress to ~32 KiB: small on the wire, large once decompressed.
       res.writeHead(200, { 'content-encoding': 'gzip' });
       return void res.end(zlib.gzipSync(Buffer.alloc(32 * MiB)));
+    case '/bomb-gzip':
+    case '/bomb-deflate':
+    case '/bomb-br': {
+      // 5 MiB of zeros: under the 10 MiB size limit once decompressed, but ~1000:1 or more
+      const kind = p.slice('/bomb-'.length);
+      const zeros = Buffer.alloc(5 * MiB);
+      const packed = kind === 'gzip' ? zlib.gzipSync(zeros) : kind === 'deflate' ? zlib.deflateSync(zeros) : zlib.brotliCompressSync(zeros);
+      res.writeHead(200, { 'content-encoding': kind });
+      return void res.end(packed);
+    }
+    case '/gzip-text-2mib':
+      // ordinary text compresses ~4:1, far under the ratio limit: only the size limit can stop it
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      return void res.end(zlib.gzipSync(Buffer.from(Array.from({ length: 2 * MiB / 8 }, (_, i) => (i * 2654435761 % 99_999_989).toString(36).padEnd(8, ' ')).join(''))));
+    case '/gzip-small-zeros':
+      // 512 KiB of zeros: a huge ratio, but under the size from which the ratio is judged
+      res.writeHead(200, { 'content-encoding': 'gzip' });
+      return void res.end(zlib.gzipSync(Buffer.alloc(512 * 1024)));
+    case '/big-page':
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(`<!doctype html><html><body>${'<p>long page</p>'.repeat(10_000)}</body></html>`);
+    case '/many-elements':
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end(`<!doctype html><html><head><title>Many</title></head><body><article>${'<p>Every paragraph of this page is a sentence long enough to count.</p>'.repeat(300)}</article></body></html>`);
     case '/slow-headers':
       setTimeout(() => res.writeHead(200).end('late'), 5_000).unref();
       return;
@@ -248,6 +273,10 @@ describe('httpGet: failures are classified once', () => {
     { name: 'a streamed body over maxBytes', path: '/big-streamed', opts: { maxBytes: MiB }, code: 'TOO_LARGE', retryable: false },
     { name: 'a declared Content-Length over maxBytes', path: '/big-declared', opts: { maxBytes: MiB }, code: 'TOO_LARGE', retryable: false },
     { name: 'a gzip bomb over maxBytes once decompressed', path: '/gzip-bomb', opts: { maxBytes: MiB }, code: 'TOO_LARGE', retryable: false },
+    { name: 'a gzip bomb under maxBytes, over the ratio', path: '/bomb-gzip', code: 'TOO_LARGE', retryable: false },
+    { name: 'a deflate bomb under maxBytes, over the ratio', path: '/bomb-deflate', code: 'TOO_LARGE', retryable: false },
+    { name: 'a brotli bomb under maxBytes, over the ratio', path: '/bomb-br', code: 'TOO_LARGE', retryable: false },
+    { name: 'ordinary gzip text over maxBytes once decompressed', path: '/gzip-text-2mib', opts: { maxBytes: MiB }, code: 'TOO_LARGE', retryable: false },
     { name: 'a corrupt gzip body', path: '/corrupt-gzip', code: 'DECOMPRESSION_FAILED', retryable: false },
     { name: 'slow response headers', path: '/slow-headers', opts: { headersTimeoutMs: 150 }, code: 'TIMEOUT', retryable: true },
     { name: 'a slow body', path: '/slow-body', opts: { bodyTimeoutMs: 150 }, code: 'TIMEOUT', retryable: true },
@@ -323,6 +352,48 @@ describe('httpGet: failures are classified once', () => {
     const err = await failure(httpGet({ url }));
     expect(err.code).toBe(code);
     expect(err.message.startsWith('http: ')).toBe(true);
+  });
+});
+
+describe('limits: what passes and what each message says', () => {
+  it.each(['/bomb-gzip', '/bomb-deflate', '/bomb-br'])('%s names the ratio; a raised ratio limit lets it through', async (path) => {
+    const err = await failure(httpGet({ url: `${base}${path}` }, LOOPBACK));
+    expect(err.message).toMatch(/decompression ratio over 100:1/);
+    const res = await httpGet({ url: `${base}${path}` }, { ...LOOPBACK, maxDecompressionRatio: 1e9 });
+    expect(res.body.length).toBe(5 * MiB);
+  });
+
+  it('a small body compressed far past the ratio passes (judged only past 1 MiB)', async () => {
+    const res = await httpGet({ url: `${base}/gzip-small-zeros` }, LOOPBACK);
+    expect(res.body.length).toBe(512 * 1024);
+  });
+
+  it('ordinary text: the size limit, after decompression', async () => {
+    const err = await failure(httpGet({ url: `${base}/gzip-text-2mib` }, { ...LOOPBACK, maxBytes: MiB }));
+    expect(err.message).toMatch(/after decompression/);
+    expect((await httpGet({ url: `${base}/gzip-text-2mib` }, LOOPBACK)).body.length).toBe(2 * MiB);
+  });
+
+  it('a page longer than maxPageChars → TOO_LARGE before the DOM', async () => {
+    const err = await failure(fetchPage(`${base}/big-page`, { ...LOOPBACK, maxPageChars: 100_000 }));
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.stage).toBe('fetch-page');
+    expect(err.details.limit).toBe(100_000);
+    expect((await fetchPage(`${base}/big-page`, LOOPBACK)).html.length).toBeGreaterThan(100_000);
+  });
+
+  it('processArticle hands maxElements to the extract stage (TOO_LARGE above it)', async () => {
+    const item = { guid: 'm', link: `${base}/many-elements` };
+    const feedRef = { id: 'f', url: `${base}/feed` };
+    const err = await failure(processArticle(item, feedRef, { http: { ...LOOPBACK, maxElements: 200 }, minWords: 1 }));
+    expect(err.code).toBe('TOO_LARGE');
+    expect(err.stage).toBe('extract');
+    const ok = await processArticle(item, feedRef, { http: LOOPBACK, minWords: 1 });
+    expect('dropped' in ok).toBe(false);
+  });
+
+  it('defaults', () => {
+    expect(defaultHttpOptions).toMatchObject({ maxBytes: 10 * MiB, maxDecompressionRatio: 100, maxRedirects: 5, maxPageChars: 5_000_000, maxElements: 50_000, allowHosts: [] });
   });
 });
 
