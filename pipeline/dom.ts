@@ -34,7 +34,13 @@ export function parseDocument(html: string, url: string, kind: DomKind = DEFAULT
     }
     case 'linkedom': {
       // linkedom has no notion of a document URL; callers resolve links against `url` themselves
-      const { document } = parseHTML(html) as unknown as { document: Document };
+      let { document } = parseHTML(html) as unknown as { document: Document };
+      // linkedom makes whatever element comes first the root (an <svg>, a <template>), or none
+      // for an empty document; browsers (and jsdom) always build an <html> root. Give it one the
+      // way they would: whatever the page has, inside <body>.
+      if (document.documentElement?.tagName.toUpperCase() !== 'HTML') {
+        ({ document } = parseHTML(`<!DOCTYPE html><html><head></head><body>${html}</body></html>`) as unknown as { document: Document });
+      }
       return { document, close: () => {} };
     }
     case 'happy-dom': {
