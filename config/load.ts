@@ -6,6 +6,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { PermanentError } from '../pipeline/errors.ts';
 import type { HttpOptions } from '../pipeline/http.ts';
+import type { PolitenessOptions } from '../workers/politeness.ts';
 import type { FeedConfig } from '../pipeline/records.ts';
 import { cleanUrl, sha256Hex, displayHost } from '../pipeline/url.ts';
 import { parseOpml } from './opml.ts';
@@ -51,6 +52,8 @@ export interface Settings {
   lockDurationMs: number;
   /** Deadline for in-flight jobs on SIGTERM/SIGINT (ms). */
   shutdownTimeoutMs: number;
+  /** Per-host politeness (concurrency, delay, robots.txt), shared by all workers through Redis. */
+  politeness: PolitenessOptions;
   /** Options of the HTTP client. */
   http: HttpOptions;
 }
@@ -89,6 +92,12 @@ export function settingsFromEnv(v: EnvValues): Settings {
     keepCompleted: v.FEEDSIFT_KEEP_COMPLETED,
     lockDurationMs: v.FEEDSIFT_LOCK_DURATION_MS,
     shutdownTimeoutMs: v.FEEDSIFT_SHUTDOWN_TIMEOUT_MS,
+    politeness: {
+      hostConcurrency: v.FEEDSIFT_HOST_CONCURRENCY,
+      hostDelayMs: v.FEEDSIFT_HOST_DELAY_MS,
+      maxWaitMs: v.FEEDSIFT_HOST_MAX_WAIT_MS,
+      respectRobots: v.FEEDSIFT_RESPECT_ROBOTS,
+    },
     http: {
       connectTimeoutMs: v.FEEDSIFT_HTTP_CONNECT_TIMEOUT_MS,
       headersTimeoutMs: v.FEEDSIFT_HTTP_HEADERS_TIMEOUT_MS,

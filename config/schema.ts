@@ -128,6 +128,16 @@ export const envOptions = {
     'Comma-separated host=IP pairs resolved without DNS (like extra /etc/hosts entries), e.g. `feeds.internal=10.0.0.5`.',
   ],
   FEEDSIFT_USER_AGENT: [z.string().min(1).default('feedsift/0.1 (+https://github.com/feedsift/feedsift)'), 'User-Agent sent with every request.'],
+  FEEDSIFT_HOST_CONCURRENCY: [int(1, 64).default(2), 'Requests in flight per host, across all worker processes (shared through Redis).'],
+  FEEDSIFT_HOST_DELAY_MS: [int(0, 600_000).default(1000), 'Minimum milliseconds between two request starts on one host, across all workers (a robots.txt Crawl-delay raises it; a Retry-After pushes that host back).'],
+  FEEDSIFT_HOST_MAX_WAIT_MS: [int(100, 600_000).default(30_000), 'Longest a job waits for a per-host request slot before it is retried later (HOST_BUSY).'],
+  FEEDSIFT_RESPECT_ROBOTS: [
+    z
+      .enum(['true', 'false', '1', '0', 'yes', 'no'])
+      .default('true')
+      .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+    'Obey robots.txt (product token "feedsift", cached 24 h) before fetching an article page.',
+  ],
   FEEDSIFT_MAX_ITEMS_PER_FEED: [int(1, 10_000).default(200), 'Items taken from one poll of one feed (newest first as the feed lists them).'],
   FEEDSIFT_MIN_WORDS: [int(0, 10_000).default(25), 'Articles with fewer words after cleaning are dropped as too-short (counted, not published).'],
   FEEDSIFT_DEDUPE_WINDOW_HOURS: [int(1, 24 * 90).default(72), 'Two articles further apart than this are never the same story.'],

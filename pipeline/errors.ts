@@ -39,9 +39,11 @@ export const ERROR_CODES = [
   'NOT_A_FEED',
   'PAGE_EMPTY',
   'NOT_HTML', // fetch-page: the response is not an HTML document (content type)
+  'ROBOTS_DISALLOWED', // fetch-page: the site's robots.txt disallows the page for our user-agent (workers/politeness.ts)
   'INVALID_JOB',
   // infrastructure
   'LOCK_TIMEOUT',
+  'HOST_BUSY', // worker: no per-host request slot within FEEDSIFT_HOST_MAX_WAIT_MS; the job is retried later
   'REDIS_UNAVAILABLE',
   'CONFIG_INVALID',
 ] as const;
