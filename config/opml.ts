@@ -2,6 +2,7 @@
 // OPML 2.0 (http://opml.org/spec2.opml): `<opml><head/><body><outline …/></body></opml>`;
 // outlines nest freely (categories), a subscription is an outline with an xmlUrl.
 import { XMLParser } from 'fast-xml-parser';
+import { checkXmlSafety } from '../pipeline/fetch-feed.ts';
 import { PermanentError } from '../pipeline/errors.ts';
 import { resolveUrl } from '../pipeline/url.ts';
 
@@ -59,6 +60,9 @@ export function parseOpml(text: string): OpmlFeed[] {
   });
   let doc: unknown;
   try {
+    // entity declarations (billion laughs, external entities) and absurd nesting are refused
+    // before any parser sees the document, as for feeds
+    checkXmlSafety(text, 'OPML');
     doc = parser.parse(text, true);
   } catch (err) {
     throw invalid(`not well-formed XML: ${(err as Error).message.split('\n')[0]}`);

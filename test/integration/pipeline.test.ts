@@ -190,6 +190,30 @@ describe('pipeline on real Redis', () => {
     }
   });
 
+  it('takes at most FEEDSIFT_MAX_ITEMS_PER_FEED items from one poll of one feed', async () => {
+    const big: Server = createServer((req, res) => {
+      const origin = `http://big.test:${(big.address() as AddressInfo).port}`;
+      const items = Array.from({ length: 7 }, (_, i) => `<item><guid>${origin}/a${i}</guid><link>${origin}/a${i}</link><title>Item ${i}</title></item>`).join('');
+      if (req.url === '/feed') {
+        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(`<rss version="2.0"><channel><title>Big</title>${items}</channel></rss>`);
+      } else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    const prefix = uniquePrefix();
+    prefixes.push(prefix);
+    const feed: FeedConfig = { id: 'big', url: `http://big.test:${(big.address() as AddressInfo).port}/feed`, pollIntervalSeconds: 300 };
+    const config = configFor(prefix, [feed], { 'big.test': '127.0.0.1' }, { maxItemsPerFeed: 3, jobAttempts: 1 });
+    const rt = await startRuntime(config, { redisUrl: testRedisUrl(), log });
+    try {
+      const run = await runOnce(rt.ctx, [feed], { runId: 'cap', timeoutMs: 60_000 });
+      expect(run.stats['items.new']).toBe(3);
+      expect(await rt.ctx.queues.article.getJobCountByTypes('completed', 'failed')).toBe(3);
+    } finally {
+      await rt.close();
+      await new Promise((r) => big.close(r));
+    }
+  });
+
   it('fails a malformed job permanently with INVALID_JOB instead of crashing the worker', async () => {
     const prefix = uniquePrefix();
     prefixes.push(prefix);

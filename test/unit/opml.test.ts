@@ -59,4 +59,10 @@ describe('parseOpml', () => {
     expect((caught as FeedsiftError).stage).toBe('config');
     expect((caught as FeedsiftError).message).toMatch(message);
   });
+
+  it('refuses an OPML file that declares entities (billion laughs) without expanding it', () => {
+    const lol = `<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+      <opml version="2.0"><body><outline text="&c;" xmlUrl="https://example.org/feed"/></body></opml>`;
+    expect(() => parseOpml(lol)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/entit/i) }));
+  });
 });
