@@ -70,9 +70,12 @@ function textOf(node: unknown): string {
   const el = node as XElement;
   const parts: string[] = [];
   if (typeof el._ === 'string') parts.push(el._);
-  for (const [k, v] of Object.entries(el)) if (k !== '_' && k !== '$') parts.push(textOf(v));
+  // inline markup inside a title is text, but a <script> or <style> element's content never is
+  for (const [k, v] of Object.entries(el)) if (k !== '_' && k !== '$' && !NOT_TEXT.has(k.toLowerCase().replace(/^.*:/, ''))) parts.push(textOf(v));
   return parts.join(' ');
 }
+
+const NOT_TEXT = new Set(['script', 'style', 'noscript', 'iframe', 'object', 'embed']);
 
 // ---------------------------------------------------------------------------------------------
 // text helpers

@@ -235,3 +235,13 @@ describe('helpers', () => {
     expect(repairXmlEntities(xml)).toBe(want);
   });
 });
+
+describe('script content never becomes title text', () => {
+  it.each([
+    ['atom 0.3 xhtml title', `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title type="application/xhtml+xml" mode="xml"><div xmlns="http://www.w3.org/1999/xhtml">safe<script type="text/javascript">location.href='http:/'+'/example.com/';</script> description</div></title><entry><title>e</title><link rel="alternate" href="http://x.test/e"/></entry></feed>`],
+    ['atom 1.0 xhtml title with style', `<feed xmlns="http://www.w3.org/2005/Atom"><title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">safe<style>body{display:none}</style> description</div></title><entry><title>e</title><link href="http://x.test/e"/></entry></feed>`],
+  ])('%s', (_label, xml) => {
+    const feed = parseFeed(xml, { url: 'http://x.test/feed' });
+    expect(feed.title).toBe('safe description');
+  });
+});
