@@ -18,6 +18,7 @@ import { startRuntime, waitForDrain, type Runtime } from '../../workers/runtime.
 import { CLI } from '../helpers/cli.ts';
 import { REPO_ROOT } from '../helpers/eval.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { until } from '../helpers/wait.ts';
 
 const GATE_IP = '127.0.0.2';
 const LOCK_MS = 1500;
@@ -66,14 +67,6 @@ interface Proc {
   exit: Promise<number | null>;
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 describe('worker processes killed or stopped mid-run', () => {
   let fixture: FixtureServer;

@@ -12,6 +12,7 @@ import { outlets } from '../../fixtures/manifest.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
 import { REPO_ROOT } from '../helpers/eval.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { until } from '../helpers/wait.ts';
 
 const CLI = path.join(REPO_ROOT, 'workers', 'cli', 'feedsift.js');
 const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as {
@@ -33,14 +34,6 @@ function launch(args: string[], env: Record<string, string>): Proc {
   return proc;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
-}
 
 describe('feedsift start, as the compose services run it', () => {
   let server: FixtureServer;

@@ -20,6 +20,7 @@ import { findOnPath } from '../../workers/redis-server.ts';
 import { runOnce, startRuntime, waitForDrain, type Runtime } from '../../workers/runtime.ts';
 import { feedsift } from '../helpers/cli.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { until } from '../helpers/wait.ts';
 
 const log = createLogger('silent');
 const TOPICS = ['harbour', 'railway', 'orchard', 'glacier', 'library', 'vineyard', 'bridge', 'festival', 'market', 'observatory', 'reservoir', 'tramline', 'museum', 'stadium'];
@@ -133,14 +134,6 @@ async function publishedUrls(rt: Runtime): Promise<string[]> {
   return urls.sort();
 }
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
-}
 
 describe('faults on real Redis', () => {
   const redis = newRedis();
