@@ -192,16 +192,27 @@ describe('robots.txt for page fetches', () => {
 });
 
 describe('a killed holder', () => {
-  it('its slot expires and another worker takes it', async () => {
-    const o = opts({ hostConcurrency: 1, slotTtlMs: 400 });
+  it('its slot expires (alone, not with the whole key) and another worker takes it', async () => {
+    const o = opts({ hostConcurrency: 2, slotTtlMs: 400 });
     const killed = new HostGate(redisA, prefix, o, HTTP);
     await killed.acquire(url('k.test', '/x'));
     redisA.disconnect(); // the holder dies without releasing
-    // the slot is really held: a worker unwilling to wait gets HOST_BUSY…
-    expect(await codeOf(new HostGate(redisB, prefix, { ...o, maxWaitMs: 100 }, HTTP).acquire(url('k.test', '/y')))).toBe('HOST_BUSY');
-    // …and one that waits gets the slot once it expired
-    const lease = await new HostGate(redisB, prefix, { ...o, maxWaitMs: 5000 }, HTTP).acquire(url('k.test', '/z'));
-    expect(lease.host).toBe('k.test');
+    const patient = new HostGate(redisB, prefix, { ...o, maxWaitMs: 5000 }, HTTP);
+    const hasty = new HostGate(redisB, prefix, { ...o, maxWaitMs: 100 }, HTTP);
+    // the dead holder's slot is really held: with one more lease taken, the host is full
+    const mine = await patient.acquire(url('k.test', '/y'));
+    expect(await codeOf(hasty.acquire(url('k.test', '/z')))).toBe('HOST_BUSY');
+    await patient.release(mine);
+    // meanwhile the host stays in use (the slots key is written again and again) …
+    for (let i = 0; i < 8; i++) {
+      await patient.release(await patient.acquire(url('k.test', `/busy/${i}`)));
+      await new Promise((r) => setTimeout(r, 80));
+    }
+    // … and still both slots are free at once: the dead holder's token expired by its own score
+    // (the key as a whole, just written again, has not expired)
+    const first = await patient.acquire(url('k.test', '/1'));
+    const second = await hasty.acquire(url('k.test', '/2'));
+    expect([first.host, second.host]).toEqual(['k.test', 'k.test']);
     redisA = newRedis(); // for afterEach's cleanup
   });
 });
