@@ -26,8 +26,8 @@ export interface PolitenessOptions {
   /** Longest wait for a slot before the job is given back with HOST_BUSY. Default 30 000. */
   maxWaitMs: number;
   /**
-   * Lifetime of a slot: a holder that dies frees it after this long. Default: the HTTP client's
-   * connect + headers + body timeouts plus 30 s for the work done while the slot is held.
+   * Lifetime of a slot without a heartbeat: a live holder renews it every third of this, so a
+   * holder that dies (SIGKILL) frees it at most this long after its last renewal. Default 10 000.
    */
   slotTtlMs?: number;
 }
@@ -44,10 +44,25 @@ export const ROBOTS_TTL_MS = 24 * 3600 * 1000;
 /** An unreachable robots.txt (5xx, network) is asked again after this long; meanwhile the host's pages wait. */
 export const ROBOTS_UNAVAILABLE_TTL_MS = 60_000;
 
+/** A held slot lives this long past its last renewal. */
+export const DEFAULT_SLOT_TTL_MS = 10_000;
+
 export interface HostLease {
   host: string;
   token: string;
 }
+
+// KEYS: slots; ARGV: token, ttl ms → the token's expiry moved to now + ttl (if it is still held)
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`;
 
 // KEYS: slots (zset token → expiry ms), next (ms of the next allowed start)
 // ARGV: token, concurrency, delay ms, slot ttl ms
@@ -92,8 +107,7 @@ export class HostGate {
     this.redis = redis;
     this.prefix = prefix;
     this.http = http;
-    const timeouts = (http.connectTimeoutMs ?? 10_000) + (http.headersTimeoutMs ?? 15_000) + (http.bodyTimeoutMs ?? 30_000);
-    this.options = { ...options, slotTtlMs: options.slotTtlMs ?? timeouts + 30_000 };
+    this.options = { ...options, slotTtlMs: options.slotTtlMs ?? DEFAULT_SLOT_TTL_MS };
     this.token = productTokenOf(http.userAgent ?? 'feedsift');
   }
 
@@ -141,14 +155,27 @@ export class HostGate {
    */
   async around<T>(url: string, opts: { robots?: boolean }, fn: () => Promise<T>): Promise<T> {
     const lease = await this.acquire(url, opts);
+    const stop = this.keepAlive(lease);
     try {
       return await fn();
     } catch (err) {
       await this.deferFor(err, url);
       throw err;
     } finally {
+      stop();
       await this.release(lease);
     }
+  }
+
+  /** Renews a held slot every third of its lifetime until the returned function is called. */
+  keepAlive(lease: HostLease): () => void {
+    const ttl = this.options.slotTtlMs;
+    const timer = setInterval(() => {
+      // a failed renewal only shortens the slot's life; the request goes on
+      this.redis.eval(RENEW, 1, this.keys(lease.host)[0], lease.token, String(ttl)).catch(() => {});
+    }, Math.max(50, Math.floor(ttl / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** Pushes the next-allowed time of the host an error's Retry-After came from. */
@@ -215,6 +242,7 @@ export class HostGate {
   private async fetchRobots(origin: string): Promise<CachedRobots> {
     const robotsUrl = `${origin}/robots.txt`;
     const lease = await this.take(hostOf(robotsUrl), this.options.hostDelayMs, robotsUrl);
+    const stop = this.keepAlive(lease);
     let entry: CachedRobots;
     let ttl = ROBOTS_TTL_MS;
     try {
@@ -233,6 +261,7 @@ export class HostGate {
         throw err; // blocked address, unknown host, …: the page would fail the same way
       }
     } finally {
+      stop();
       await this.release(lease);
     }
     await this.redis.set(this.robotsKey(origin), JSON.stringify(entry), 'PX', ttl);

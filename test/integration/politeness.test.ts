@@ -215,4 +215,15 @@ describe('a killed holder', () => {
     expect([first.host, second.host]).toEqual(['k.test', 'k.test']);
     redisA = newRedis(); // for afterEach's cleanup
   });
+
+  it('a live holder keeps its slot past the slot lifetime (renewed while held)', async () => {
+    const o = opts({ hostConcurrency: 1, slotTtlMs: 300 });
+    const holder = new HostGate(redisA, prefix, o, HTTP);
+    let probe = 'not run';
+    await holder.around(url('k.test', '/long'), {}, async () => {
+      await new Promise((r) => setTimeout(r, 700)); // more than twice the slot lifetime
+      probe = await codeOf(new HostGate(redisB, prefix, { ...o, maxWaitMs: 100 }, HTTP).acquire(url('k.test', '/other')));
+    });
+    expect(probe).toBe('HOST_BUSY');
+  });
 });
