@@ -8,14 +8,19 @@ import { adapt, isFinalAttempt } from './adapter.ts';
 import { internalJobOptions, type WorkerContext } from './context.ts';
 import { articleJobSchema, parseJob, QUEUES, type DedupeJob } from './jobs.ts';
 import { countOutcome } from './stats.ts';
+import { HostGate } from './politeness.ts';
 
 export function articleProcessor(ctx: WorkerContext) {
   const { prefix } = ctx.settings;
+  const gate = new HostGate(ctx.redis, prefix, ctx.settings.politeness, ctx.settings.http);
   return adapt(async (job: Job): Promise<{ outcome: string; articleId?: string }> => {
     const { feed, item, runId } = parseJob(articleJobSchema, job.data, QUEUES.article);
     let result;
     try {
-      result = await processArticle(item, feed, { http: ctx.settings.http, minWords: ctx.settings.minWords, now: ctx.now });
+      // a slot of the page's host (robots.txt checked first) is held around the fetch
+      result = await gate.around(item.link, { robots: true }, () =>
+        processArticle(item, feed, { http: ctx.settings.http, minWords: ctx.settings.minWords, now: ctx.now }),
+      );
     } catch (err) {
       const { code, message } = describeError(err);
       if (isFinalAttempt(job, err)) await countOutcome(ctx.redis, prefix, runId, 'articles.failed');

@@ -9,6 +9,7 @@ import { internalJobOptions, type WorkerContext } from './context.ts';
 import { FeedStore } from './feed-state.ts';
 import { MAX_ITEM_CONTENT_CHARS, parseJob, pollJobSchema, QUEUES, type ArticleJob } from './jobs.ts';
 import { countOutcome } from './stats.ts';
+import { HostGate } from './politeness.ts';
 
 export interface PollResult {
   status: 'not-modified' | 'fetched';
@@ -23,13 +24,15 @@ export function itemFingerprint(item: FeedItem): string {
 
 export function pollProcessor(ctx: WorkerContext) {
   const store = new FeedStore(ctx.redis, ctx.settings.prefix);
+  const gate = new HostGate(ctx.redis, ctx.settings.prefix, ctx.settings.politeness, ctx.settings.http);
   const { prefix } = ctx.settings;
   return adapt(async (job: Job): Promise<PollResult> => {
     const { feed, runId } = parseJob(pollJobSchema, job.data, QUEUES.poll);
     const state = await store.get(feed.id);
     let outcome;
     try {
-      outcome = await pollFeed(feed, { etag: state.etag, lastModified: state.lastModified }, ctx.settings.http);
+      // a slot of the feed's host is held around the fetch (no robots.txt for feeds)
+      outcome = await gate.around(feed.url, {}, () => pollFeed(feed, { etag: state.etag, lastModified: state.lastModified }, ctx.settings.http));
     } catch (err) {
       const { code, message } = describeError(err);
       await store.recordFailure(feed.id, `[${code}] ${message}`, ctx.now());

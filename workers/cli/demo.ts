@@ -30,6 +30,9 @@ export async function demoRun(opts: DemoOptions = {}): Promise<OnceResult> {
         s.prefix = `${s.prefix}-demo-${runId}`;
         // the broken fixture feeds fail fast instead of backing off for seconds
         s.backoffMs = Math.min(s.backoffMs, 200);
+        // all fixture outlets are one loopback server: a short per-host delay between request starts
+        // (the default 1 s is for real outlets) keeps the demo quick; concurrency and robots.txt stay as configured
+        s.politeness.hostDelayMs = Math.min(s.politeness.hostDelayMs, 50);
       },
     });
     const log = loggerFor(config, { cmd: 'demo' });
