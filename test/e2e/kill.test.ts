@@ -102,6 +102,9 @@ describe('worker processes killed or stopped mid-run', () => {
       FEEDSIFT_FEEDS_FILE: feedsFile,
       FEEDSIFT_HOST_OVERRIDES: hosts.map((h) => `${h}=${GATE_IP}`).join(','),
       FEEDSIFT_ALLOW_HOSTS: GATE_IP,
+      // several article jobs are held in flight on one host on purpose: no per-host limit here
+      FEEDSIFT_HOST_CONCURRENCY: '8',
+      FEEDSIFT_HOST_DELAY_MS: '0',
       FEEDSIFT_LOCK_DURATION_MS: String(LOCK_MS),
       FEEDSIFT_ARTICLE_CONCURRENCY: '3',
       FEEDSIFT_LOG_LEVEL: 'info',

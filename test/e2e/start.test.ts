@@ -61,6 +61,8 @@ describe('feedsift start, as the compose services run it', () => {
       FEEDSIFT_FEEDS_FILE: feedsFile,
       FEEDSIFT_HOST_OVERRIDES: Object.entries(server.hosts).map(([h, ip]) => `${h}=${ip}`).join(','),
       FEEDSIFT_ALLOW_HOSTS: Object.keys(server.hosts).join(','),
+      // the fixture server is one process on loopback: a short per-host delay keeps the test quick
+      FEEDSIFT_HOST_DELAY_MS: '50',
       FEEDSIFT_LOG_LEVEL: 'info',
     };
     for (const service of ['scheduler', 'worker']) {

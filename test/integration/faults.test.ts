@@ -117,6 +117,9 @@ function configFor(prefix: string, site: Site, feeds: FeedConfig[], env: Record<
       FEEDSIFT_JOB_ATTEMPTS: '3',
       FEEDSIFT_HTTP_HEADERS_TIMEOUT_MS: '400',
       FEEDSIFT_LOCK_DURATION_MS: '1500',
+      // these tests hold several requests to one host in flight on purpose: no per-host limit here
+      FEEDSIFT_HOST_CONCURRENCY: '8',
+      FEEDSIFT_HOST_DELAY_MS: '0',
       ...env,
     },
     feeds,

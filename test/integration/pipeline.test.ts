@@ -21,6 +21,8 @@ function configFor(prefix: string, feeds: FeedConfig[], hosts: Record<string, st
       s.http.hostOverrides = hosts;
       // the outbound guard refuses loopback: the test hosts are reached through the allowlist
       s.http.allowHosts = Object.keys(hosts);
+      // one loopback server stands for every host: no per-host delay in these tests
+      s.politeness.hostDelayMs = 0;
       s.backoffMs = 50;
       Object.assign(s, extra);
     },
