@@ -104,8 +104,8 @@ export function buildCli(): Command {
 
   program
     .command('tail')
-    .description('Consume the output queues (stories, duplicates) and print each record as a JSON line.')
-    .option('--drain', 'exit once both queues are empty instead of waiting for more', false)
+    .description('Consume the output queues (stories, duplicates, updates) and print each record as a JSON line.')
+    .option('--drain', 'exit once the output queues are empty instead of waiting for more', false)
     .action(async (o: { drain: boolean }) => {
       const config = loadOrExit({ feeds: [] });
       await runTail(config, { drain: o.drain, stdout: process.stdout, log: loggerFor(config, { cmd: 'tail' }) });
