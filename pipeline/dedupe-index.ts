@@ -171,6 +171,7 @@ export class StoryIndex {
       entities: compact.entities,
       minhash: encodeSignature(compact.minhash),
       textHash: compact.textHash,
+      ...(compact.language ? { language: compact.language } : {}),
     };
 
     const [previous] = await this.store.articles([article.id]);
@@ -441,5 +442,5 @@ function encodeSignature(sig: readonly number[]): string {
 function storedToCompact(s: StoredArticle): CompactFeatures {
   const buf = Buffer.from(s.minhash, 'base64');
   const sig = Array.from({ length: buf.length / 4 }, (_, i) => buf.readUInt32LE(i * 4));
-  return { terms: s.terms, entities: s.entities, minhash: sig, textHash: s.textHash };
+  return { terms: s.terms, entities: s.entities, minhash: sig, textHash: s.textHash, ...(s.language ? { language: s.language } : {}) };
 }

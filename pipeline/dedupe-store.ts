@@ -38,6 +38,8 @@ export interface StoredArticle {
   /** MinHash signature, 128 × uint32, little-endian, base64. */
   minhash: string;
   textHash: string;
+  /** Primary language subtag when known: two articles in different languages are judged on shared anchors. */
+  language?: string;
 }
 
 /** One member of a story, as kept in the story record. */
