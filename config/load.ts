@@ -47,6 +47,7 @@ export interface Settings {
   maxItemsPerFeed: number;
   minWords: number;
   dedupeWindowHours: number;
+  dedupeCrossLanguage: boolean;
   keepCompleted: number;
   /** BullMQ lock duration and stalled-job check interval (ms). */
   lockDurationMs: number;
@@ -89,6 +90,7 @@ export function settingsFromEnv(v: EnvValues): Settings {
     maxItemsPerFeed: v.FEEDSIFT_MAX_ITEMS_PER_FEED,
     minWords: v.FEEDSIFT_MIN_WORDS,
     dedupeWindowHours: v.FEEDSIFT_DEDUPE_WINDOW_HOURS,
+    dedupeCrossLanguage: v.FEEDSIFT_DEDUPE_CROSS_LANGUAGE,
     keepCompleted: v.FEEDSIFT_KEEP_COMPLETED,
     lockDurationMs: v.FEEDSIFT_LOCK_DURATION_MS,
     shutdownTimeoutMs: v.FEEDSIFT_SHUTDOWN_TIMEOUT_MS,

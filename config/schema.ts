@@ -140,6 +140,10 @@ export const envOptions = {
   ],
   FEEDSIFT_MAX_ITEMS_PER_FEED: [int(1, 10_000).default(200), 'Items taken from one poll of one feed (newest first as the feed lists them).'],
   FEEDSIFT_MIN_WORDS: [int(0, 10_000).default(25), 'Articles with fewer words after cleaning are dropped as too-short (counted, not published).'],
+  FEEDSIFT_DEDUPE_CROSS_LANGUAGE: [
+    z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+    'Link copies of a story across languages on shared names, numbers and countries (off by default: it also merges some same-topic pages in two languages).',
+  ],
   FEEDSIFT_DEDUPE_WINDOW_HOURS: [int(1, 24 * 90).default(72), 'Two articles further apart than this are never the same story.'],
   FEEDSIFT_KEEP_COMPLETED: [int(0, 1_000_000).default(1000), 'Completed jobs kept per internal queue for inspection.'],
 } as const;

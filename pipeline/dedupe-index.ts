@@ -54,6 +54,12 @@ export interface IndexOptions {
   maxCandidates?: number;
   /** Members (and distinct outlets) kept per story record. Default 200. */
   maxStoryMembers?: number;
+  /**
+   * Link copies across languages on shared names, numbers and countries. Default false: on the
+   * Zyte week it also merged same-topic pages in two languages (an Italian Black Friday list with
+   * an English MacBook-deals page), pairwise precision 0.776 → 0.717; see README › Measured.
+   */
+  crossLanguage?: boolean;
 }
 
 export interface DedupeOptions extends IndexOptions {
@@ -106,6 +112,7 @@ export class StoryIndex {
       maxCandidates: 50,
       maxStoryMembers: DEFAULT_MAX_STORY_MEMBERS,
       ...opts,
+      crossLanguage: opts.crossLanguage ?? false,
       windowHours: opts.windowHours > 0 ? opts.windowHours : DEFAULT_WINDOW_HOURS,
     };
   }
@@ -171,7 +178,8 @@ export class StoryIndex {
       entities: compact.entities,
       minhash: encodeSignature(compact.minhash),
       textHash: compact.textHash,
-      ...(compact.language ? { language: compact.language } : {}),
+      // an article stored without its language is never judged across languages
+      ...(this.opts.crossLanguage && compact.language ? { language: compact.language } : {}),
     };
 
     const [previous] = await this.store.articles([article.id]);

@@ -9,7 +9,7 @@ import { dedupeJobSchema, parseJob, QUEUES } from './jobs.ts';
 import { countOutcome } from './stats.ts';
 
 export function dedupeProcessor(ctx: WorkerContext) {
-  const index = new DedupeIndex(ctx.redis, { prefix: ctx.settings.prefix, windowHours: ctx.settings.dedupeWindowHours });
+  const index = new DedupeIndex(ctx.redis, { prefix: ctx.settings.prefix, windowHours: ctx.settings.dedupeWindowHours, crossLanguage: ctx.settings.dedupeCrossLanguage });
   const { prefix } = ctx.settings;
   return adapt(async (job: Job): Promise<{ kind: string; storyId: string }> => {
     const { article, runId } = parseJob(dedupeJobSchema, job.data, QUEUES.dedupe);

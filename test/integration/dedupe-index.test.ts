@@ -385,7 +385,7 @@ describe.skipIf(!hasEval)('the in-memory index', () => {
   });
 });
 
-describe.skipIf(!hasEval)('across languages, in the Redis index as in the evaluation', () => {
+describe.skipIf(!hasEval)('across languages (crossLanguage: true), in the Redis index as in the evaluation', () => {
   const redis: Redis = newRedis();
   const prefix = uniquePrefix('fsxl');
   afterEach(async () => {
@@ -402,7 +402,7 @@ describe.skipIf(!hasEval)('across languages, in the Redis index as in the evalua
   it.each(pairs.filter((p) => p.overall <= 1.5).map((p) => [p.pair_id, p] as const))(
     'links the same story told in German and in English (%s), with the language-neutral anchors as evidence',
     async (_id, p) => {
-      const index = new DedupeIndex(redis, { prefix: `${prefix}-${p.pair_id}`, windowHours: 72 });
+      const index = new DedupeIndex(redis, { prefix: `${prefix}-${p.pair_id}`, windowHours: 72, crossLanguage: true });
       const first = await index.decide(asArticle(p.a, p.lang1, 0));
       const second = await index.decide(asArticle(p.b, p.lang2, 60));
       expect(first.kind).toBe('story');
@@ -416,7 +416,7 @@ describe.skipIf(!hasEval)('across languages, in the Redis index as in the evalua
     let merged = 0;
     const different = pairs.filter((p) => p.overall >= 3.5);
     for (const p of different) {
-      const index = new DedupeIndex(redis, { prefix: `${prefix}-${p.pair_id}`, windowHours: 72 });
+      const index = new DedupeIndex(redis, { prefix: `${prefix}-${p.pair_id}`, windowHours: 72, crossLanguage: true });
       await index.decide(asArticle(p.a, p.lang1, 0));
       if ((await index.decide(asArticle(p.b, p.lang2, 60))).kind === 'duplicate') merged++;
       await deletePrefix(redis, `${prefix}-${p.pair_id}`);
@@ -426,5 +426,13 @@ describe.skipIf(!hasEval)('across languages, in the Redis index as in the evalua
     // measured: 2 of the 7 (Leonard Cohen, Lufthansa) share enough names to merge when they arrive
     // an hour apart; in the real stream they were 145 h and 1,138 h apart, outside the window
     expect(merged).toBeLessThanOrEqual(2);
+  });
+
+  it('does not judge across languages unless asked to (the default)', async () => {
+    const p = pairs.find((x) => x.overall <= 1.5)!;
+    const index = new DedupeIndex(redis, { prefix: `${prefix}-off`, windowHours: 72 });
+    await index.decide(asArticle(p.a, p.lang1, 0));
+    expect((await index.decide(asArticle(p.b, p.lang2, 60))).kind).toBe('story');
+    await deletePrefix(redis, `${prefix}-off`);
   });
 });
