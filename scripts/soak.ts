@@ -103,6 +103,10 @@ async function main(): Promise<void> {
     FEEDSIFT_BACKOFF_MS: '500',
     FEEDSIFT_MAX_ITEMS_PER_FEED: String(PER_FEED),
     FEEDSIFT_LOG_LEVEL: 'warn',
+    // one loopback server stands for every outlet: the per-host politeness limits would turn
+    // this into a test of the host delay (1 request/s), not of crash recovery
+    FEEDSIFT_HOST_CONCURRENCY: '64',
+    FEEDSIFT_HOST_DELAY_MS: '0',
   };
   const started = Date.now();
   const workers: Array<{ child: ChildProcess; since: number }> = [];

@@ -14,6 +14,9 @@ import { pollProcessor } from './poll.ts';
 import { readStats } from './stats.ts';
 
 export type Role = 'poll' | 'article' | 'dedupe';
+
+/** How many times a job may lose its worker (crash, SIGKILL, lost lock) before it is failed. */
+export const MAX_STALLED = 3;
 export const ALL_ROLES: readonly Role[] = ['poll', 'article', 'dedupe'];
 
 export interface Runtime {
@@ -72,6 +75,9 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
       // again by the next stalled-job check after the lock expires
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.lockDurationMs,
+      // a job whose worker is killed is taken up again; only a job that kills its worker
+      // MAX_STALLED times over (a poisoned input) is failed for an operator to inspect
+      maxStalledCount: MAX_STALLED,
       settings: { backoffStrategy: backoffStrategy(settings.backoffMs) },
     });
     worker.on('error', (err) => opts.log.error({ queue: p.queue, err: err.message }, 'worker error'));
