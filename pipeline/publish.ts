@@ -49,6 +49,7 @@ export function publishJobId(record: OutputRecord): string {
   return `upd-${record.id}-${textVersion(record.text)}`;
 }
 
-function textVersion(text: string): string {
+/** Short hash of an article's text: one per version of the text (job ids of dedupe and update jobs). */
+export function textVersion(text: string): string {
   return sha256Hex(text).slice(0, 16);
 }

@@ -3,7 +3,7 @@
 import type { Job } from 'bullmq';
 import { describeError } from '../pipeline/errors.ts';
 import { isDrop, processArticle } from '../pipeline/article.ts';
-import { sha256Hex } from '../pipeline/url.ts';
+import { textVersion } from '../pipeline/publish.ts';
 import { adapt, isFinalAttempt } from './adapter.ts';
 import { internalJobOptions, type WorkerContext } from './context.ts';
 import { articleJobSchema, parseJob, QUEUES, type DedupeJob } from './jobs.ts';
@@ -34,7 +34,7 @@ export function articleProcessor(ctx: WorkerContext) {
     }
     const data: DedupeJob = { article: result, ...(runId ? { runId } : {}) };
     // one dedupe job per version of the article's text: an edited version is decided again (as an update)
-    await ctx.queues.dedupe.add('dedupe', data, { ...internalJobOptions(ctx.settings), jobId: `dd-${result.id}-${sha256Hex(result.text).slice(0, 12)}` });
+    await ctx.queues.dedupe.add('dedupe', data, { ...internalJobOptions(ctx.settings), jobId: `dd-${result.id}-${textVersion(result.text)}` });
     await countOutcome(ctx.redis, prefix, runId, 'articles.processed');
     ctx.log.info({ url: item.link, articleId: result.id, language: result.language, words: result.wordCount, removed: result.removed.length }, 'article processed');
     return { outcome: 'processed', articleId: result.id };

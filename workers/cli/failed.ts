@@ -4,7 +4,7 @@
 import type { Job, Queue } from 'bullmq';
 import type { Config } from '../../config/load.ts';
 import { INTERNAL_QUEUES } from '../jobs.ts';
-import { resolveRedis } from '../redis-server.ts';
+import { configuredRedis } from './run.ts';
 import { jobTarget, openQueues, redisConnection } from '../runtime.ts';
 
 export type InternalQueue = (typeof INTERNAL_QUEUES)[number];
@@ -42,7 +42,7 @@ export function describeFailed(queue: InternalQueue, job: Job): FailedJob {
 }
 
 async function withQueues<T>(config: Config, fn: (queues: Record<InternalQueue, Queue>) => Promise<T>): Promise<T> {
-  const handle = await resolveRedis(config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+  const handle = await configuredRedis(config);
   const redis = redisConnection(handle.url);
   const queues = openQueues(redis, config.settings.prefix);
   try {

@@ -7,6 +7,11 @@ import { resolveRedis, type RedisHandle } from '../redis-server.ts';
 import { readOutput, runOnce, startRuntime, syncSchedulers, type RunSummary, type Role } from '../runtime.ts';
 import { deleteKeys } from '../cleanup.ts';
 
+/** The configured Redis (REDIS_URL, else the embedded default with its data under FEEDSIFT_DATA_DIR). */
+export function configuredRedis(config: Config, redisUrl?: string): Promise<RedisHandle> {
+  return resolveRedis(redisUrl ?? config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+}
+
 export function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14)}-${randomBytes(3).toString('hex')}`;
 }
@@ -35,7 +40,7 @@ export async function runOnceWithRedis(opts: OnceOptions): Promise<OnceResult> {
   const { config, log } = opts;
   let handle: RedisHandle | undefined;
   try {
-    handle = await resolveRedis(opts.redisUrl ?? config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+    handle = await configuredRedis(config, opts.redisUrl);
     log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix }, 'redis ready');
     const runtime = await startRuntime(config, { redisUrl: handle.url, log });
     try {
@@ -61,7 +66,7 @@ export async function runOnceWithRedis(opts: OnceOptions): Promise<OnceResult> {
  * job finished; 1 when the deadline cut them off (or closing failed), and then exits at once.
  */
 export async function startForever(config: Config, log: Logger, roles: readonly Role[], schedule: boolean): Promise<number> {
-  const handle = await resolveRedis(config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+  const handle = await configuredRedis(config);
   log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix, roles, schedule }, 'starting');
   const runtime = await startRuntime(config, { redisUrl: handle.url, log, roles });
   if (schedule) {

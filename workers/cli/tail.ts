@@ -3,11 +3,11 @@ import { Worker, type Job } from 'bullmq';
 import type { Config } from '../../config/load.ts';
 import type { Logger } from '../log.ts';
 import { OUTPUT_QUEUES } from '../jobs.ts';
-import { resolveRedis } from '../redis-server.ts';
+import { configuredRedis } from './run.ts';
 import { openQueues, redisConnection } from '../runtime.ts';
 
 export async function runTail(config: Config, opts: { drain: boolean; stdout: NodeJS.WritableStream; log: Logger }): Promise<void> {
-  const handle = await resolveRedis(config.settings.redisUrl, { dataDir: `${config.settings.dataDir}/redis` });
+  const handle = await configuredRedis(config);
   const redis = redisConnection(handle.url);
   const queues = openQueues(redis, config.settings.prefix);
   const print = async (job: Job): Promise<void> => {
