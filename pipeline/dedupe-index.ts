@@ -176,6 +176,7 @@ export class StoryIndex {
       time,
       terms: compact.terms,
       entities: compact.entities,
+      ...(compact.titleTerms ? { titleTerms: compact.titleTerms } : {}),
       minhash: encodeSignature(compact.minhash),
       textHash: compact.textHash,
       // an article stored without its language is never judged across languages
@@ -450,5 +451,12 @@ function encodeSignature(sig: readonly number[]): string {
 function storedToCompact(s: StoredArticle): CompactFeatures {
   const buf = Buffer.from(s.minhash, 'base64');
   const sig = Array.from({ length: buf.length / 4 }, (_, i) => buf.readUInt32LE(i * 4));
-  return { terms: s.terms, entities: s.entities, minhash: sig, textHash: s.textHash, ...(s.language ? { language: s.language } : {}) };
+  return {
+    terms: s.terms,
+    entities: s.entities,
+    minhash: sig,
+    textHash: s.textHash,
+    ...(s.titleTerms?.length ? { titleTerms: s.titleTerms } : {}),
+    ...(s.language ? { language: s.language } : {}),
+  };
 }

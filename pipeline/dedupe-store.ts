@@ -35,6 +35,8 @@ export interface StoredArticle {
   time: number;
   terms: Array<[string, number]>;
   entities: string[];
+  /** Headline content terms (absent when the article had no headline, or was stored before they were kept). */
+  titleTerms?: string[];
   /** MinHash signature, 128 × uint32, little-endian, base64. */
   minhash: string;
   textHash: string;

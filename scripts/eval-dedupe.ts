@@ -3,7 +3,7 @@
 // 181 Zyte pages plus the seeds as one stream through the pipeline's decision (in memory),
 // against the stories labelled in fixtures/expected/zyte-stories.json.
 //
-//   npx node scripts/eval-dedupe.ts [--json FILE] [--verbose] [--update-baseline]
+//   npx node scripts/eval-dedupe.ts [--json FILE] [--verbose] [--cross-language] [--update-baseline]
 //
 // --json writes the whole report (every pair's decision, every multi-member story);
 // --update-baseline pins today's figures in bench/dedupe-baseline.json (the CI gate,
@@ -57,10 +57,12 @@ async function main(): Promise<void> {
   const program = new Command()
     .option('--json <file>', 'write the full report as JSON')
     .option('--verbose', 'print every news pair')
+    .option('--cross-language', 'run the Zyte stream with cross-language linking on (FEEDSIFT_DEDUPE_CROSS_LANGUAGE=true); not for --update-baseline')
     .option('--update-baseline', `pin today's figures in ${path.relative(process.cwd(), BASELINE_FILE)}`)
     .parse();
-  const opts = program.opts<{ json?: string; verbose?: boolean; updateBaseline?: boolean }>();
-  const report = await evaluateDedupe();
+  const opts = program.opts<{ json?: string; verbose?: boolean; crossLanguage?: boolean; updateBaseline?: boolean }>();
+  if (opts.crossLanguage && opts.updateBaseline) throw new Error('eval-dedupe: the baseline pins the default settings; drop --cross-language');
+  const report = await evaluateDedupe(undefined, { crossLanguage: !!opts.crossLanguage });
   printReport(report, !!opts.verbose);
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ figures: pinnedFigures(report), ...report }, null, 2)}\n`);
   if (opts.updateBaseline) {

@@ -14,6 +14,7 @@ import {
   textFeatures,
   textHash,
   THRESHOLDS,
+  titleSimilarity,
   withinWindow,
   type DocumentFrequencies,
   type TextFeatures,
@@ -177,6 +178,59 @@ describe('signals that survive outlets and languages', () => {
     const strip = (f: TextFeatures): TextFeatures => ({ ...f, language: undefined });
     const m = matchContent(compactFeatures(strip(german), dfs), compactFeatures(strip(english), dfs), dfs);
     expect(m === null || m.threshold === THRESHOLDS.rewrite).toBe(true);
+  });
+});
+
+describe('headlines', () => {
+  const dfs = new MemoryDocumentFrequencies();
+  const c = (title: string, language = 'en') => compactFeatures(textFeatures({ title, text: 'x', language }), dfs);
+  it.each([
+    { a: 'Sweden drops Julian Assange rape investigation', b: 'Sweden drops its investigation into rape allegation against Julian Assange', atLeast: 0.6, shared: ['assange', 'sweden'] },
+    { a: 'Man kidnapped in Fort Worth rescued', b: 'Dramatic rescue of kidnapping victim', atLeast: 0.3, shared: ['kidnapped'] },
+    { a: 'Slovenya’nın kahramanı', b: "Milli kayakçı Sıla Kara Slovenya'da kahraman ilan edildi", atLeast: 0.3, shared: ['slovenya'], language: 'tr' },
+    { a: 'Browns player on Mason Rudolph role in fight', b: 'Is football violence a crime?', atMost: 0, shared: [] },
+  ])('$a ~ $b', ({ a, b, atLeast, atMost, shared, language }) => {
+    const t = titleSimilarity(c(a, language), c(b, language), dfs)!;
+    if (atLeast !== undefined) expect(t.score).toBeGreaterThanOrEqual(atLeast);
+    if (atMost !== undefined) expect(t.score).toBeLessThanOrEqual(atMost);
+    for (const w of shared) expect(t.shared.some((x) => x.startsWith(w.slice(0, 5)))).toBe(true);
+  });
+  it('is unknown (null) when either article has no headline', () => {
+    expect(titleSimilarity(c(''), c('Sweden drops the case'), dfs)).toBeNull();
+  });
+
+  // one body, rewritten: the same event under two headlines
+  // one event told twice in other words: the names and the figure survive, little else
+  const bodies = [
+    'Officials in Springfield said on Monday that the river bridge would be repaired after the Hargreave committee approved a budget of 48 million dollars. ' +
+      'Residents near the Calloway crossing had asked for years for the repairs, and Mayor Quimby attended the vote in person. ' +
+      'The contractor, Brantley Steel, expects the first phase to take eighteen months. ' +
+      'Traffic will be diverted through the old mill road while lorries bring in materials, and the ferry service will run extra sailings at peak hours. ' +
+      'Local shops fear a drop in passing trade during the closure, the chamber of commerce warned in a statement. ' +
+      'A public exhibition of the designs opens at the library next week, and cyclists have been promised a separate lane.',
+    'The Hargreave committee voted to spend 48 million dollars fixing the Calloway crossing, ending a long campaign by neighbours. ' +
+      'Mayor Quimby welcomed the decision. Brantley Steel will carry out the work, which begins in spring and could last until next year. ' +
+      'Engineers found cracked girders and rusted cables during an inspection last winter, prompting a weight limit for buses and trucks. ' +
+      'Opposition councillors questioned whether the estimate would hold, pointing to soaring prices for concrete. ' +
+      'Fishermen downstream asked for guarantees that debris would not reach the estuary during the spring spawning season.',
+  ];
+  const pair = (ta: string, tb: string) => {
+    const d = new MemoryDocumentFrequencies();
+    return [compactFeatures(textFeatures({ title: ta, text: bodies[0]!, language: 'en' }), d), compactFeatures(textFeatures({ title: tb, text: bodies[1]!, language: 'en' }), d), d] as const;
+  };
+  it.each([
+    { why: 'headlines share the event', ta: 'Springfield bridge repairs approved', tb: 'Hargreave committee approves Springfield bridge budget', site: false, merged: true },
+    { why: 'headlines known, no word in common', ta: 'Springfield bridge repairs approved', tb: 'Mayor Quimby attends a vote', site: false, merged: false },
+    { why: 'a headline unknown: the body decides', ta: '', tb: 'Mayor Quimby attends a vote', site: false, merged: true },
+    { why: 'same site, headlines alike (a follow-up)', ta: 'Springfield bridge repairs approved', tb: 'Springfield bridge repairs: vote approved', site: true, merged: true },
+    { why: 'same site, one headline word in common (a series)', ta: 'The bridge plan 200', tb: 'The tunnel plan 201', site: true, merged: false },
+  ])('rewrite level: $why', ({ ta, tb, site, merged }) => {
+    const [a, b, d] = pair(ta, tb);
+    expect(rewriteScore(a, b, d).score).toBeGreaterThanOrEqual(THRESHOLDS.rewrite);
+    expect(rewriteScore(a, b, d).score).toBeLessThan(THRESHOLDS.rewriteSameSite);
+    const m = matchContent(a, b, d, { sameSite: site });
+    expect(m !== null).toBe(merged);
+    if (m && ta && tb) expect(m.sharedTerms[0]).toBe(titleSimilarity(a, b, d)!.shared[0]);
   });
 });
 
