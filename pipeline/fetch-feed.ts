@@ -11,12 +11,14 @@ import { decodeBytes } from './charset.ts';
 import { FeedsiftError, PermanentError } from './errors.ts';
 import type { HttpOptions } from './http.ts';
 import { httpGet } from './http.ts';
+import { cacheHeadersOf, parseRssTtl, parseSyndicationPeriod, type HttpCacheHeaders } from './poll-schedule.ts';
 import type { FeedConfig, FeedFormat, FeedItem, ParsedFeed } from './records.ts';
 import { resolveUrl } from './url.ts';
 
+/** `cache`: the response's caching headers (Cache-Control, Expires, with Date and Age), when it has any; for adaptive polling. */
 export type PollOutcome =
-  | { notModified: true }
-  | { notModified: false; feed: ParsedFeed; etag?: string; lastModified?: string; charset: string; finalUrl: string };
+  | { notModified: true; cache?: HttpCacheHeaders }
+  | { notModified: false; feed: ParsedFeed; etag?: string; lastModified?: string; charset: string; finalUrl: string; cache?: HttpCacheHeaders };
 
 /** What we ask feed servers for: feed types first, generic XML/JSON after. */
 export const FEED_ACCEPT =
@@ -372,6 +374,7 @@ function parseFeedTree(tree: { root: string; node: XElement }, format: FeedForma
       link: resolveUrl(atomAlternate(root), url),
       language: nonEmpty(attr(root, 'xml:lang')),
       items: entries.map((e) => atomItem(rp, e, url)).filter((i): i is FeedItem => i !== undefined),
+      updatePeriodSeconds: syndicationPeriodOf(root),
     });
   }
   // RSS keeps items in the channel; RDF and RSS 0.90 beside it.
@@ -382,7 +385,18 @@ function parseFeedTree(tree: { root: string; node: XElement }, format: FeedForma
     link: resolveUrl(nonEmpty(textOf(pick(channel, 'link'))) ?? atomAlternate(channel), url),
     language: nonEmpty(textOf(pick(channel, 'language', 'dc:language'))),
     items: items.map((i) => rssItem(rp, i, url)).filter((i): i is FeedItem => i !== undefined),
+    ttlSeconds: parseRssTtl(textOf(pick(channel, 'ttl'))),
+    updatePeriodSeconds: syndicationPeriodOf(channel),
   });
+}
+
+/** `<sy:updatePeriod>` / `<sy:updateFrequency>` of a channel (or Atom feed) in seconds. */
+function syndicationPeriodOf(node: unknown): number | undefined {
+  const text = (name: string): string | undefined => {
+    const n = pick(node, name);
+    return n === undefined ? undefined : textOf(n);
+  };
+  return parseSyndicationPeriod(text('sy:updatePeriod'), text('sy:updateFrequency'));
 }
 
 function withoutUndefined(feed: ParsedFeed): ParsedFeed {
@@ -467,13 +481,15 @@ export async function pollFeed(
   http: Partial<HttpOptions> = {},
 ): Promise<PollOutcome> {
   const res = await httpGet({ url: feed.url, accept: FEED_ACCEPT, etag: state.etag, lastModified: state.lastModified }, http, 'fetch-feed');
-  if (res.notModified) return { notModified: true };
+  const cache = cacheHeadersOf(res.headers);
+  if (res.notModified) return cache ? { notModified: true, cache } : { notModified: true };
   const contentType = res.headers['content-type'];
   const head = res.body.subarray(0, 64).toString('latin1').replace(/^(\xEF\xBB\xBF|\xFE\xFF|\xFF\xFE)/, '');
   const kind = /json/i.test(contentType ?? '') || /^\s*[{[]/.test(head) ? 'json' : 'xml';
   const decoded = decodeBytes(res.body, { contentType, kind });
   const parsed = parseFeed(decoded.text, { url: res.url });
   const out: PollOutcome = { notModified: false, feed: parsed, charset: decoded.charset, finalUrl: res.url };
+  if (cache) out.cache = cache;
   if (res.headers.etag) out.etag = res.headers.etag;
   if (res.headers['last-modified']) out.lastModified = res.headers['last-modified'];
   return out;

@@ -82,7 +82,9 @@ describe('feedsift start, as the compose services run it', () => {
       expect(await duplicates.count()).toBe(4);
       const schedulers = await poll.getJobSchedulers(0, -1);
       expect(schedulers.map((s) => s.key).sort()).toEqual(server.feeds.map((f) => `feed-${f.id}`).sort());
-      expect(schedulers.every((s) => s.every === 3_600_000)).toBe(true);
+      // each scheduler ticks at the feed's lowest adaptive interval, min(FEEDSIFT_POLL_MIN_INTERVAL_S
+      // (default 300 s), pollInterval 1h); ticks before a feed is due are skipped (workers/feed-health.ts)
+      expect(schedulers.every((s) => s.every === 300_000)).toBe(true);
     } finally {
       await stories.close();
       await duplicates.close();
