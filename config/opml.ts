@@ -1,6 +1,9 @@
-// OPML subscription lists (the export format of every feed reader) → feed entries.
+// OPML subscription lists (the export format of every feed reader) ↔ feed entries.
 // OPML 2.0 (http://opml.org/spec2.opml): `<opml><head/><body><outline …/></body></opml>`;
 // outlines nest freely (categories), a subscription is an outline with an xmlUrl.
+// `toOpml` writes what `parseOpml` reads back: url, name and language as OPML defines them, and
+// feedsift's own id and poll interval as `feedsift:id` / `feedsift:pollInterval` attributes
+// (other readers ignore them).
 import { XMLParser } from 'fast-xml-parser';
 import { checkXmlSafety } from '../pipeline/fetch-feed.ts';
 import { PermanentError } from '../pipeline/errors.ts';
@@ -12,7 +15,14 @@ export interface OpmlFeed {
   name?: string;
   /** The outline's `language` attribute, as written. */
   language?: string;
+  /** `feedsift:id`, as `toOpml` writes it (absent in other readers' exports). */
+  id?: string;
+  /** `feedsift:pollInterval` in seconds, as `toOpml` writes it. */
+  pollIntervalSeconds?: number;
 }
+
+/** Namespace of feedsift's own outline attributes. */
+export const OPML_NAMESPACE = 'https://feedsift.dev/ns/opml';
 
 type Outline = Record<string, unknown>;
 
@@ -87,9 +97,14 @@ export function parseOpml(text: string): OpmlFeed[] {
           seen.add(url);
           const feed: OpmlFeed = { url };
           const name = attribute(o, 'title') ?? attribute(o, 'text');
-          if (name) feed.name = name;
+          // a "name" that is the feed's URL again (what exports write for an untitled feed) is none
+          if (name && name !== xmlUrl && name !== url) feed.name = name;
           const language = attribute(o, 'language');
           if (language) feed.language = language;
+          const id = attribute(o, 'feedsift:id');
+          if (id) feed.id = id;
+          const interval = Number(attribute(o, 'feedsift:pollInterval'));
+          if (Number.isFinite(interval) && interval > 0) feed.pollIntervalSeconds = interval;
           feeds.push(feed);
         }
       }
@@ -99,4 +114,35 @@ export function parseOpml(text: string): OpmlFeed[] {
   visit(childOutlines((root as Record<string, unknown>)[bodyKey]));
   if (bad.length) throw invalid(`xmlUrl is not an absolute http(s) URL: ${bad.map((u) => JSON.stringify(u)).join(', ')}`);
   return feeds;
+}
+
+const escapeAttribute = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/[\t\n\r]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * An OPML 2.0 document listing `feeds`, one `type="rss"` outline each, in order: `text` (the
+ * name, else the URL), `title` (the name, when there is one), `xmlUrl`, `language` when known,
+ * and `feedsift:id` / `feedsift:pollInterval` when given. `parseOpml` reads each of them back.
+ */
+export function toOpml(feeds: readonly OpmlFeed[], opts: { title?: string; now?: Date } = {}): string {
+  const lines = [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<opml version="2.0" xmlns:feedsift="${OPML_NAMESPACE}">`,
+    '  <head>',
+    `    <title>${escapeAttribute(opts.title ?? 'feedsift feeds')}</title>`,
+    `    <dateCreated>${(opts.now ?? new Date()).toUTCString()}</dateCreated>`,
+    '  </head>',
+    '  <body>',
+  ];
+  for (const f of feeds) {
+    const attrs: Array<[string, string]> = [['type', 'rss'], ['text', f.name ?? f.url]];
+    if (f.name) attrs.push(['title', f.name]);
+    attrs.push(['xmlUrl', f.url]);
+    if (f.language) attrs.push(['language', f.language]);
+    if (f.id) attrs.push(['feedsift:id', f.id]);
+    if (f.pollIntervalSeconds !== undefined) attrs.push(['feedsift:pollInterval', String(f.pollIntervalSeconds)]);
+    lines.push(`    <outline ${attrs.map(([k, v]) => `${k}="${escapeAttribute(v)}"`).join(' ')}/>`);
+  }
+  lines.push('  </body>', '</opml>', '');
+  return lines.join('\n');
 }

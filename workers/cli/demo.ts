@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { startFixtureServer } from '../../fixtures/server.ts';
 import type { OutputRecord } from '../../pipeline/records.ts';
-import { loadOrExit, loggerFor, newRunId, runOnceWithRedis, summaryLines, type OnceResult } from './run.ts';
+import type { ProgressState } from './progress.ts';
+import { loadOrExit, loggerFor, newRunId, runOnceWithRedis, stderrProgress, summaryLines, type OnceResult } from './run.ts';
 
 export interface DemoOptions {
   out?: string | undefined;
@@ -12,6 +13,10 @@ export interface DemoOptions {
   redisUrl?: string;
   /** Where the summary goes; default stdout. */
   print?: (line: string) => void;
+  /** runDemo: show progress on stderr (a bar on a terminal, plain lines otherwise). Default false. */
+  progress?: boolean;
+  /** demoRun: called while the queues drain. */
+  onProgress?: (p: ProgressState) => void;
 }
 
 /** Runs the demo and returns its result (the end-to-end test calls this too). */
@@ -41,6 +46,7 @@ export async function demoRun(opts: DemoOptions = {}): Promise<OnceResult> {
       log,
       ...(opts.redisUrl ? { redisUrl: opts.redisUrl } : {}),
       timeoutMs: opts.timeoutMs ?? 300_000,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       collectOutput: true,
       cleanup: !opts.keep,
     });
@@ -61,7 +67,13 @@ export function storyLines(records: OutputRecord[]): string[] {
 
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
-  const result = await demoRun(opts);
+  const progress = stderrProgress(opts.progress ?? false);
+  let result: OnceResult;
+  try {
+    result = await demoRun({ ...opts, ...(progress ? { onProgress: (p: ProgressState) => progress.update(p) } : {}) });
+  } finally {
+    progress?.finish();
+  }
   if (opts.out) writeFileSync(opts.out, result.records.map((r) => JSON.stringify(r)).join('\n') + (result.records.length ? '\n' : ''));
   print(`feedsift demo — run ${result.summary.runId} on ${result.redis.embedded ? 'an embedded redis-server' : result.redis.url}`);
   for (const l of summaryLines(result.summary)) print(l);

@@ -4,8 +4,8 @@
 import type { Job, Queue } from 'bullmq';
 import type { Config } from '../../config/load.ts';
 import { INTERNAL_QUEUES } from '../jobs.ts';
-import { configuredRedis } from './run.ts';
-import { jobTarget, openQueues, redisConnection } from '../runtime.ts';
+import { withQueues } from './run.ts';
+import { jobTarget } from '../runtime.ts';
 
 export type InternalQueue = (typeof INTERNAL_QUEUES)[number];
 
@@ -39,19 +39,6 @@ export function describeFailed(queue: InternalQueue, job: Job): FailedJob {
     attempts: job.attemptsMade,
     failedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
   };
-}
-
-async function withQueues<T>(config: Config, fn: (queues: Record<InternalQueue, Queue>) => Promise<T>): Promise<T> {
-  const handle = await configuredRedis(config);
-  const redis = redisConnection(handle.url);
-  const queues = openQueues(redis, config.settings.prefix);
-  try {
-    return await fn(queues);
-  } finally {
-    await Promise.all(Object.values(queues).map((q) => q.close()));
-    await redis.quit().catch(() => {});
-    await handle.stop();
-  }
 }
 
 /** Every failed job of the given queues, oldest failure first. */
