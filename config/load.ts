@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { PermanentError } from '../pipeline/errors.ts';
 import type { HttpOptions } from '../pipeline/http.ts';
 import type { PolitenessOptions } from '../workers/politeness.ts';
+import { filterProblems, type FilterLists } from '../pipeline/filter.ts';
+import type { PollingOptions } from '../pipeline/poll-schedule.ts';
 import type { FeedConfig } from '../pipeline/records.ts';
 import { cleanUrl, sha256Hex, displayHost } from '../pipeline/url.ts';
 import { parseOpml } from './opml.ts';
@@ -46,9 +48,13 @@ export interface Settings {
   backoffMs: number;
   maxItemsPerFeed: number;
   minWords: number;
+  /** Global article filters (FEEDSIFT_LANGUAGES_*, FEEDSIFT_KEYWORDS_*); each feed's own extend them. */
+  filters: FilterLists;
   dedupeWindowHours: number;
   dedupeCrossLanguage: boolean;
   keepCompleted: number;
+  /** Adaptive polling bounds and the dead-feed threshold (pipeline/poll-schedule.ts, workers/feed-health.ts). */
+  polling: PollingOptions;
   /** BullMQ lock duration and stalled-job check interval (ms). */
   lockDurationMs: number;
   /** Deadline for in-flight jobs on SIGTERM/SIGINT (ms). */
@@ -57,6 +63,8 @@ export interface Settings {
   politeness: PolitenessOptions;
   /** Options of the HTTP client. */
   http: HttpOptions;
+  /** The HTTP endpoint of `feedsift start` (workers/http-server.ts). */
+  httpServer: { port: number; host: string; uiToken: string | undefined };
 }
 
 export interface Config {
@@ -89,9 +97,18 @@ export function settingsFromEnv(v: EnvValues): Settings {
     backoffMs: v.FEEDSIFT_BACKOFF_MS,
     maxItemsPerFeed: v.FEEDSIFT_MAX_ITEMS_PER_FEED,
     minWords: v.FEEDSIFT_MIN_WORDS,
+    filters: {
+      languages: { allow: [...v.FEEDSIFT_LANGUAGES_ALLOW], deny: [...v.FEEDSIFT_LANGUAGES_DENY] },
+      keywords: { include: [...v.FEEDSIFT_KEYWORDS_INCLUDE], exclude: [...v.FEEDSIFT_KEYWORDS_EXCLUDE] },
+    },
     dedupeWindowHours: v.FEEDSIFT_DEDUPE_WINDOW_HOURS,
     dedupeCrossLanguage: v.FEEDSIFT_DEDUPE_CROSS_LANGUAGE,
     keepCompleted: v.FEEDSIFT_KEEP_COMPLETED,
+    polling: {
+      minIntervalS: v.FEEDSIFT_POLL_MIN_INTERVAL_S,
+      maxIntervalS: v.FEEDSIFT_POLL_MAX_INTERVAL_S,
+      deadAfterHours: v.FEEDSIFT_FEED_DEAD_AFTER_HOURS,
+    },
     lockDurationMs: v.FEEDSIFT_LOCK_DURATION_MS,
     shutdownTimeoutMs: v.FEEDSIFT_SHUTDOWN_TIMEOUT_MS,
     politeness: {
@@ -113,6 +130,7 @@ export function settingsFromEnv(v: EnvValues): Settings {
       maxPageChars: v.FEEDSIFT_MAX_PAGE_CHARS,
       maxElements: v.FEEDSIFT_MAX_PAGE_ELEMENTS,
     },
+    httpServer: { port: v.FEEDSIFT_HTTP_PORT, host: v.FEEDSIFT_HTTP_HOST, uiToken: v.FEEDSIFT_UI_TOKEN },
   };
 }
 
@@ -154,6 +172,7 @@ export function readFeedsFile(file: string, text: string, problems: ConfigProble
       ...(f.name ? { name: f.name } : {}),
       pollIntervalSeconds: f.pollInterval ?? defaults.pollInterval,
       ...(f.language ? { languageHint: f.language.toLowerCase().split('-')[0] } : {}),
+      ...(f.filters ? { filters: f.filters } : {}),
     });
   }
   imports.forEach((rel, i) => {
@@ -204,7 +223,16 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const problems: ConfigProblem[] = [];
   const values = readEnv(env, problems);
+  if (values.FEEDSIFT_POLL_MIN_INTERVAL_S > values.FEEDSIFT_POLL_MAX_INTERVAL_S) {
+    problems.push({ source: 'env', path: 'FEEDSIFT_POLL_MIN_INTERVAL_S', reason: `${values.FEEDSIFT_POLL_MIN_INTERVAL_S} is above FEEDSIFT_POLL_MAX_INTERVAL_S (${values.FEEDSIFT_POLL_MAX_INTERVAL_S})` });
+  }
   let feeds: FeedConfig[] = opts.feeds ?? [];
+  // feeds given programmatically skip the file's schema: their keyword patterns are checked here
+  for (const feed of feeds) {
+    for (const p of filterProblems(feed.filters ?? {})) {
+      problems.push({ source: 'feeds', path: [feed.id, 'filters', ...p.path].join('.'), reason: `feed "${feed.id}": ${p.reason}` });
+    }
+  }
   if (!opts.feeds && values.FEEDSIFT_FEEDS_FILE) {
     const file = path.resolve(opts.cwd ?? process.cwd(), values.FEEDSIFT_FEEDS_FILE);
     let text: string | undefined;

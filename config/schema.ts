@@ -3,6 +3,7 @@
 // the README's configuration table is checked against this file by a test.
 import { z } from 'zod';
 import { allowListProblems } from '../pipeline/address-guard.ts';
+import { filterProblems, keywordProblem } from '../pipeline/filter.ts';
 
 /** "90", "90s", "15m", "2h", "1d" → seconds. */
 export function parseDuration(value: string | number): number | undefined {
@@ -42,6 +43,21 @@ const languageTag = z
   .string()
   .regex(/^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 language tag such as "en" or "pt-BR"');
 
+/**
+ * A feed's `filters:` block (pipeline/filter.ts): its lists extend the global ones
+ * (FEEDSIFT_LANGUAGES_* / FEEDSIFT_KEYWORDS_*) unless `inherit: false`; minWords replaces FEEDSIFT_MIN_WORDS.
+ */
+export const feedFiltersSchema = z.strictObject({
+  /** Primary subtags compared ('en-GB' ~ 'en'); 'und' (undetermined) passes an allow list only if listed. */
+  languages: z.strictObject({ allow: z.array(languageTag).optional(), deny: z.array(languageTag).optional() }).optional(),
+  /** Regular expressions matched against title and text (Unicode, case-insensitive unless written /…/flags). */
+  keywords: z.strictObject({ include: z.array(z.string().min(1)).optional(), exclude: z.array(z.string().min(1)).optional() }).optional(),
+  /** Minimum words after cleaning for this feed; default FEEDSIFT_MIN_WORDS. */
+  minWords: z.number().int().min(0).max(10_000).optional(),
+  /** false: the global lists do not apply to this feed. Default true. */
+  inherit: z.boolean().optional(),
+});
+
 /** One feed in config/feeds.yaml. */
 export const feedEntrySchema = z.strictObject({
   /** The feed's URL (RSS, Atom, RDF or JSON Feed). Required. */
@@ -54,6 +70,13 @@ export const feedEntrySchema = z.strictObject({
   pollInterval: duration(30, 7 * 86_400).optional(),
   /** Language the operator expects (a prior for detection, not a filter); default: none. */
   language: languageTag.optional(),
+  /** Filters of this feed's articles, combined with the global ones; default: none. */
+  filters: feedFiltersSchema.optional(),
+}).superRefine((feed, ctx) => {
+  // keyword patterns are compiled here, at load, so a bad one names its feed before anything runs
+  for (const p of filterProblems(feed.filters ?? {})) {
+    ctx.addIssue({ code: 'custom', path: ['filters', ...p.path], message: `feed "${feed.id ?? feed.url}": ${p.reason}` });
+  }
 });
 
 export const feedsFileSchema = z.strictObject({
@@ -70,6 +93,40 @@ export const feedsFileSchema = z.strictObject({
 export type FeedsFile = z.infer<typeof feedsFileSchema>;
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Comma-separated language tags: "en,de,pt-BR". */
+const languageListEnv = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    const tags = v.split(',').map((t) => t.trim()).filter(Boolean);
+    for (const tag of tags) {
+      if (!languageTag.safeParse(tag).success) ctx.addIssue({ code: 'custom', message: `"${tag}" is not a BCP-47 language tag such as "en" or "pt-BR"` });
+    }
+    return tags;
+  });
+
+/** A JSON array of keyword patterns: regular expressions may hold commas, so no comma list. */
+const keywordListEnv = z
+  .string()
+  .default('')
+  .transform((v, ctx) => {
+    let list: unknown;
+    try {
+      list = JSON.parse(v.trim() || '[]');
+    } catch {
+      list = undefined;
+    }
+    if (!Array.isArray(list) || !list.every((p) => typeof p === 'string' && p.length > 0)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON array of non-empty regular expressions, e.g. ["\\bsport\\b", "horoscope"]' });
+      return z.NEVER;
+    }
+    for (const pattern of list as string[]) {
+      const problem = keywordProblem(pattern);
+      if (problem) ctx.addIssue({ code: 'custom', message: `global filter: ${problem}` });
+    }
+    return list as string[];
+  });
 
 /**
  * Environment variables. Each entry: [variable, schema with default, description].
@@ -138,14 +195,33 @@ export const envOptions = {
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
     'Obey robots.txt (product token "feedsift", cached 24 h) before fetching an article page.',
   ],
+  FEEDSIFT_POLL_MIN_INTERVAL_S: [
+    int(30, 86_400).default(300),
+    'Shortest poll interval adaptive polling may choose (busy feeds); each feed\'s job scheduler ticks this often (or at the feed\'s pollInterval when shorter) and skips ticks before the feed is due.',
+  ],
+  FEEDSIFT_POLL_MAX_INTERVAL_S: [
+    int(60, 30 * 86_400).default(21_600),
+    'Longest poll interval: failure backoff, unchanged-feed backoff, feed TTLs, Cache-Control and Retry-After stop here; flagged (dead) feeds are polled this often.',
+  ],
+  FEEDSIFT_FEED_DEAD_AFTER_HOURS: [int(1, 24 * 365).default(24), 'A feed failing without a success for this many hours is flagged dead (shown by `status`, logged) and polled at the max interval, never dropped.'],
   FEEDSIFT_MAX_ITEMS_PER_FEED: [int(1, 10_000).default(200), 'Items taken from one poll of one feed (newest first as the feed lists them).'],
-  FEEDSIFT_MIN_WORDS: [int(0, 10_000).default(25), 'Articles with fewer words after cleaning are dropped as too-short (counted, not published).'],
+  FEEDSIFT_MIN_WORDS: [int(0, 10_000).default(25), 'Articles with fewer words after cleaning are dropped as too-short (counted, not published); a feed\'s filters.minWords replaces it.'],
+  FEEDSIFT_LANGUAGES_ALLOW: [languageListEnv, 'Comma-separated languages (primary subtags compared) whose articles are published; empty: any. "und" (undetermined) passes only if listed.'],
+  FEEDSIFT_LANGUAGES_DENY: [languageListEnv, 'Comma-separated languages whose articles are never published (deny wins over allow).'],
+  FEEDSIFT_KEYWORDS_INCLUDE: [keywordListEnv, 'JSON array of regular expressions; when set, an article is published only if one matches its title or text.'],
+  FEEDSIFT_KEYWORDS_EXCLUDE: [keywordListEnv, 'JSON array of regular expressions; an article whose title or text one matches is not published.'],
   FEEDSIFT_DEDUPE_CROSS_LANGUAGE: [
     z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     'Link copies of a story across languages on shared names, numbers and countries (off by default: it also merges some same-topic pages in two languages).',
   ],
   FEEDSIFT_DEDUPE_WINDOW_HOURS: [int(1, 24 * 90).default(72), 'Two articles further apart than this are never the same story.'],
   FEEDSIFT_KEEP_COMPLETED: [int(0, 1_000_000).default(1000), 'Completed jobs kept per internal queue for inspection.'],
+  FEEDSIFT_HTTP_PORT: [int(0, 65_535).default(8080), 'Port of the HTTP endpoint of `feedsift start` (/metrics, /healthz, /readyz, /ui); 0: a free port, logged at start. `start --port` overrides it.'],
+  FEEDSIFT_HTTP_HOST: [z.string().min(1).default('127.0.0.1'), 'Address the HTTP endpoint listens on: loopback by default; `0.0.0.0` (or `::`) to be reached from other machines (the docker-compose services set it).'],
+  FEEDSIFT_UI_TOKEN: [
+    z.string().min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 16`)').optional(),
+    'Token protecting the Bull Board dashboard at /ui (`Authorization: Bearer <token>`, or `/ui?token=<token>` once, then a cookie). Unset: /ui is open to anyone who can reach the port, read-only, and a warning is logged.',
+  ],
 } as const;
 
 export type EnvKey = keyof typeof envOptions;

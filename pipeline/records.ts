@@ -2,6 +2,7 @@
 // Internal records are plain TypeScript types; the output record is a zod schema
 // (validated before publishing) from which docs/record.schema.json is generated.
 import { z } from 'zod';
+import type { FeedFilters } from './filter.ts';
 
 /** A feed as configured (config/feeds.yaml or OPML). */
 export interface FeedConfig {
@@ -13,6 +14,8 @@ export interface FeedConfig {
   pollIntervalSeconds: number;
   /** BCP-47 primary subtag the operator expects this feed to be in; a prior, not a filter. */
   languageHint?: string;
+  /** The feed's own article filters, combined with the global ones (pipeline/filter.ts). */
+  filters?: FeedFilters;
 }
 
 /** One item of a feed, normalised across RSS, RDF, Atom and JSON Feed. */
@@ -43,6 +46,10 @@ export interface ParsedFeed {
   items: FeedItem[];
   /** Problems the parser recovered from (e.g. a truncated document); logged and kept in the feed's state. */
   warnings?: string[];
+  /** RSS `<ttl>`, in seconds: how long the feed may be cached (adaptive polling's floor). */
+  ttlSeconds?: number;
+  /** `<sy:updatePeriod>` / `<sy:updateFrequency>` as seconds between updates (adaptive polling's floor). */
+  updatePeriodSeconds?: number;
 }
 
 /** A block of article text: a paragraph, a heading, a list item … in document order. */

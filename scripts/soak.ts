@@ -107,6 +107,8 @@ async function main(): Promise<void> {
     // this into a test of the host delay (1 request/s), not of crash recovery
     FEEDSIFT_HOST_CONCURRENCY: '64',
     FEEDSIFT_HOST_DELAY_MS: '0',
+    // several workers on one machine: each serves its HTTP endpoint on a free port
+    FEEDSIFT_HTTP_PORT: '0',
   };
   const started = Date.now();
   const workers: Array<{ child: ChildProcess; since: number }> = [];

@@ -17,6 +17,7 @@
 // added at once to the article queue; the clock stops when the article and dedupe queues are
 // empty. Prints one JSON report: articles/s per worker count and the ratio to one worker.
 // Redis: REDIS_URL, else a private redis-server; each prefix is deleted at the end.
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -155,7 +156,7 @@ async function cpuSnapshot(workers: ChildProcess[], redis: Redis): Promise<Recor
 }
 
 async function measure(n: number, port: number, redisUrl: string, redis: Redis): Promise<Record<string, unknown>> {
-  const prefix = `tput-${Date.now().toString(36)}-${n}`;
+  const prefix = `tput-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}-${n}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     REDIS_URL: redisUrl,

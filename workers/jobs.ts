@@ -1,7 +1,9 @@
 // Queue names and job payload schemas, in one place. Every adapter parses its payload
 // with these before calling a stage, so a malformed job fails with INVALID_JOB, not a TypeError.
 import { z } from 'zod';
+import { feedFiltersSchema } from '../config/schema.ts';
 import { PermanentError } from '../pipeline/errors.ts';
+import { filterProblems } from '../pipeline/filter.ts';
 import { outputRecordSchema, removedBlockSchema } from '../pipeline/records.ts';
 
 export const QUEUES = {
@@ -18,12 +20,18 @@ export const QUEUES = {
 export const INTERNAL_QUEUES = [QUEUES.poll, QUEUES.article, QUEUES.dedupe] as const;
 export const OUTPUT_QUEUES = [QUEUES.stories, QUEUES.duplicates, QUEUES.updates] as const;
 
+/** A feed's filters as jobs carry them (from the feeds file); a pattern that does not compile makes the job INVALID_JOB. */
+const jobFiltersSchema = feedFiltersSchema.superRefine((filters, ctx) => {
+  for (const p of filterProblems(filters)) ctx.addIssue({ code: 'custom', path: p.path, message: p.reason });
+});
+
 const feedConfigSchema = z.object({
   id: z.string(),
   url: z.string(),
   name: z.string().optional(),
   pollIntervalSeconds: z.number(),
   languageHint: z.string().optional(),
+  filters: jobFiltersSchema.optional(),
 });
 
 export const pollJobSchema = z.object({
@@ -51,6 +59,7 @@ export const articleJobSchema = z.object({
     title: z.string().optional(),
     language: z.string().optional(),
     languageHint: z.string().optional(),
+    filters: jobFiltersSchema.optional(),
   }),
   item: feedItemSchema,
   runId: z.string().optional(),

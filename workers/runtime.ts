@@ -2,6 +2,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/load.ts';
+import { pollTickSeconds } from '../pipeline/poll-schedule.ts';
 import type { FeedConfig } from '../pipeline/records.ts';
 import { articleProcessor } from './article.ts';
 import { backoffStrategy } from './adapter.ts';
@@ -112,7 +113,11 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
   };
 }
 
-/** One job scheduler per feed (BullMQ job schedulers); schedulers of feeds no longer configured are removed. */
+/**
+ * One job scheduler per feed (BullMQ job schedulers); schedulers of feeds no longer configured are
+ * removed. Each ticks at the feed's lowest adaptive interval (pollTickSeconds); a tick before the
+ * feed's own nextPollAt is skipped by the poll worker (workers/feed-health.ts).
+ */
 export async function syncSchedulers(ctx: WorkerContext, feeds: readonly FeedConfig[]): Promise<{ upserted: number; removed: number }> {
   const queue = ctx.queues.poll;
   const wanted = new Set(feeds.map((f) => `feed-${f.id}`));
@@ -120,7 +125,7 @@ export async function syncSchedulers(ctx: WorkerContext, feeds: readonly FeedCon
     const data: PollJob = { feed: { ...feed } };
     await queue.upsertJobScheduler(
       `feed-${feed.id}`,
-      { every: feed.pollIntervalSeconds * 1000 },
+      { every: pollTickSeconds(feed.pollIntervalSeconds, ctx.settings.polling) * 1000 },
       { name: 'poll', data, opts: internalJobOptions(ctx.settings) },
     );
   }

@@ -5,12 +5,20 @@ import type { Redis } from 'ioredis';
 export type Outcome =
   | 'feeds.polled'
   | 'feeds.not-modified'
+  /** Scheduler ticks that found their feed not yet due (adaptive polling): no request made. */
+  | 'feeds.skipped'
   | 'feeds.failed'
   | 'items.new'
   | 'items.seen'
   | 'articles.processed'
   | 'articles.dropped.too-short'
   | 'articles.failed'
+  /** Final failures of article jobs by error code (`articles.failed.HTTP_STATUS`). */
+  | `articles.failed.${string}`
+  /** Articles a filter kept from publication, by reason (`articles.filtered.language`). */
+  | `articles.filtered.${string}`
+  /** Final failures of poll jobs by error code. */
+  | `feeds.failed.${string}`
   | 'stories'
   | 'duplicates'
   | 'updates'

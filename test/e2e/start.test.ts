@@ -1,7 +1,6 @@
 // `feedsift start` as docker compose runs it: the scheduler and worker services' own commands
 // (read from docker-compose.yml), started natively against real Redis and the fixture outlets,
 // then stopped with SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,34 +11,18 @@ import { outlets } from '../../fixtures/manifest.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
 import { REPO_ROOT } from '../helpers/eval.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
+import { launchFeedsift, type Running } from '../helpers/running.ts';
 import { until } from '../helpers/wait.ts';
 
-const CLI = path.join(REPO_ROOT, 'workers', 'cli', 'feedsift.js');
 const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as {
   services: Record<string, { command: string[]; environment: Record<string, string> }>;
 };
-
-interface Proc {
-  child: ChildProcess;
-  stderr: string;
-  exit: Promise<number | null>;
-}
-
-function launch(args: string[], env: Record<string, string>): Proc {
-  const fullEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) fullEnv[k] = v;
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: fullEnv, stdio: ['ignore', 'ignore', 'pipe'] });
-  const proc: Proc = { child, stderr: '', exit: new Promise((resolve) => child.on('close', resolve)) };
-  child.stderr!.on('data', (d: Buffer) => (proc.stderr += d.toString()));
-  return proc;
-}
-
 
 describe('feedsift start, as the compose services run it', () => {
   let server: FixtureServer;
   const redis = newRedis();
   const prefix = uniquePrefix();
-  const procs: Proc[] = [];
+  const procs: Running[] = [];
 
   beforeAll(async () => {
     server = await startFixtureServer();
@@ -69,7 +52,7 @@ describe('feedsift start, as the compose services run it', () => {
       const { command, environment } = compose.services[service]!;
       // the service's own command; its REDIS_URL and paths are the container's, so ours replace them
       expect(environment.REDIS_URL).toBeDefined();
-      procs.push(launch(command, env));
+      procs.push(launchFeedsift(command, env));
     }
 
     const stories = new Queue('stories', { connection: redis, prefix });

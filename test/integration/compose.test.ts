@@ -19,6 +19,8 @@ interface Service {
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
+  ports?: string[];
+  expose?: string[];
 }
 const compose = parse(readFileSync(path.join(REPO_ROOT, 'docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
 
@@ -43,10 +45,22 @@ describe('docker-compose.yml', () => {
       expect(s.environment?.REDIS_URL).toBe('redis://redis:6379');
       expect(s.depends_on?.redis?.condition).toBe('service_healthy');
       expect(s.volumes).toContain('./config:/app/config:ro');
-      // a fixed container_name or host port would make `--scale worker=N` fail
+      // a fixed container_name would make `--scale worker=N` fail
       expect(Object.keys(s)).not.toContain('container_name');
-      expect(Object.keys(s)).not.toContain('ports');
     }
+    // …and so would a fixed host port on the worker
+    expect(Object.keys(worker!)).not.toContain('ports');
+  });
+
+  it('serves the HTTP endpoint of every service: the scheduler\'s published on the host\'s loopback only', () => {
+    const { scheduler, worker } = compose.services;
+    for (const s of [scheduler!, worker!]) {
+      // the endpoint must listen on the container's interface to be reached through Docker's network
+      expect(s.environment?.FEEDSIFT_HTTP_HOST).toBe('0.0.0.0');
+      expect(s.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8080/readyz');
+    }
+    expect(scheduler!.ports).toEqual(['127.0.0.1:8080:8080']);
+    expect(worker!.expose).toEqual(['8080']);
   });
 
   it('builds from node:24-slim', () => {

@@ -3,30 +3,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../config/load.ts';
+import type { Config } from '../../config/load.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
 import type { FeedConfig, UpdateRecord } from '../../pipeline/records.ts';
 import { createLogger } from '../../workers/log.ts';
 import { runOnce, startRuntime, waitForDrain, type Runtime } from '../../workers/runtime.ts';
+import { loopbackConfig } from '../helpers/config.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
 const log = createLogger('silent');
 
 function configFor(prefix: string, feeds: FeedConfig[], hosts: Record<string, string>, extra: Partial<Config['settings']> = {}): Config {
-  return loadConfig({
-    env: {},
-    feeds,
-    overrides: (s) => {
-      s.prefix = prefix;
-      s.http.hostOverrides = hosts;
-      // the outbound guard refuses loopback: the test hosts are reached through the allowlist
-      s.http.allowHosts = Object.keys(hosts);
-      // one loopback server stands for every host: no per-host delay in these tests
-      s.politeness.hostDelayMs = 0;
-      s.backoffMs = 50;
-      Object.assign(s, extra);
-    },
-  });
+  return loopbackConfig({ prefix, feeds, hosts, settings: extra });
 }
 
 async function outputCounts(rt: Runtime): Promise<{ stories: number; duplicates: number }> {
