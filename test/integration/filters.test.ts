@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { itemLinkTemplate, outlets, withPort } from '../../fixtures/manifest.ts';
 import { startFixtureServer, type FixtureServer } from '../../fixtures/server.ts';
 import type { FeedConfig, OutputRecord } from '../../pipeline/records.ts';
+import { Metrics } from '../../workers/metrics.ts';
 import { readOutput, runOnce, startRuntime } from '../../workers/runtime.ts';
+import { parseExposition, valueOf } from '../helpers/prometheus.ts';
 import { loopbackConfig } from '../helpers/config.ts';
 import { deletePrefix, newRedis, testRedisUrl, uniquePrefix } from '../helpers/redis.ts';
 
@@ -138,6 +140,11 @@ describe('filters in the pipeline on real Redis', () => {
       expect(run.stats['articles.filtered.min-words']).toBe(2);
       expect(run.stats['articles.dropped.too-short']).toBe(2);
       expect(run.stats['articles.filtered.keyword-include'] ?? 0).toBe(0);
+      // ...and visible on /metrics as the HTTP endpoint renders it
+      const exposition = parseExposition(await new Metrics({ redis: rt.ctx.redis, prefix: rt.ctx.settings.prefix, queues: rt.ctx.queues, feeds }).render());
+      expect(valueOf(exposition, 'feedsift_articles_total', { outcome: 'filtered', reason: 'language' })).toBe(2);
+      expect(valueOf(exposition, 'feedsift_articles_total', { outcome: 'filtered', reason: 'keyword-exclude' })).toBe(3);
+      expect(valueOf(exposition, 'feedsift_articles_total', { outcome: 'filtered', reason: 'min-words' })).toBe(2);
 
       // each article job says what became of it
       const articleJobs = await rt.ctx.queues.article.getJobs(['completed'], 0, -1);
