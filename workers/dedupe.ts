@@ -3,7 +3,8 @@
 import type { Job } from 'bullmq';
 import { DedupeIndex } from '../pipeline/dedupe-index.ts';
 import { buildRecord, publishJobId } from '../pipeline/publish.ts';
-import { adapt } from './adapter.ts';
+import { describeError } from '../pipeline/errors.ts';
+import { adapt, isFinalAttempt } from './adapter.ts';
 import type { WorkerContext } from './context.ts';
 import { dedupeJobSchema, parseJob, QUEUES } from './jobs.ts';
 import { countOutcome } from './stats.ts';
@@ -13,7 +14,15 @@ export function dedupeProcessor(ctx: WorkerContext) {
   const { prefix } = ctx.settings;
   return adapt(async (job: Job): Promise<{ kind: string; storyId: string }> => {
     const { article, runId } = parseJob(dedupeJobSchema, job.data, QUEUES.dedupe);
-    const decision = await index.decide(article);
+    let decision;
+    try {
+      decision = await index.decide(article);
+    } catch (err) {
+      const { code, message } = describeError(err);
+      if (isFinalAttempt(job, err)) await countOutcome(ctx.redis, prefix, runId, `dedupe.failed.${code}`);
+      ctx.log.warn({ articleId: article.id, code, attempt: job.attemptsMade + 1 }, message);
+      throw err;
+    }
     const record = buildRecord(article, decision);
     const queue = record.kind === 'story' ? ctx.queues.stories : record.kind === 'duplicate' ? ctx.queues.duplicates : ctx.queues.updates;
     // output jobs are kept until the consumer removes them

@@ -62,6 +62,7 @@ export function outcomeSamples(stats: Record<string, number>): OutcomeSamples {
       { labels: { outcome: 'update' }, value: n('updates') },
       ...byPrefix('articles.filtered.', 'reason', { outcome: 'filtered' }),
       ...byPrefix('articles.failed.', 'reason', { outcome: 'failed' }),
+      ...byPrefix('dedupe.failed.', 'reason', { outcome: 'failed_dedupe' }),
     ],
     polls: [
       { labels: { outcome: 'fetched' }, value: n('feeds.polled') },
@@ -121,7 +122,7 @@ export class Metrics {
     });
     this.articles = new Counter({
       name: 'feedsift_articles_total',
-      help: 'Articles by outcome, cluster-wide (Redis stats hash): story, duplicate and update records published; filtered (reason: the filter); failed for good in the article stage (reason: the error code).',
+      help: 'Articles by outcome, cluster-wide (Redis stats hash): story, duplicate and update records published; filtered (reason: the filter); failed for good in the article stage (failed) or in the dedupe decision (failed_dedupe), reason: the error code.',
       labelNames: ['outcome', 'reason'],
       registers,
     });

@@ -17,6 +17,8 @@ export type Outcome =
   | `articles.failed.${string}`
   /** Articles a filter kept from publication, by reason (`articles.filtered.language`). */
   | `articles.filtered.${string}`
+  /** Final failures of dedupe jobs (the decision) by error code. */
+  | `dedupe.failed.${string}`
   /** Final failures of poll jobs by error code. */
   | `feeds.failed.${string}`
   | 'stories'

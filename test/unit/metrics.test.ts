@@ -21,6 +21,7 @@ describe('outcomeSamples', () => {
       'articles.filtered.language': 2,
       'articles.failed': 1,
       'articles.failed.HTTP_STATUS': 1,
+      'dedupe.failed.LOCK_TIMEOUT': 2,
       stories: 23,
       duplicates: 4,
       'removed.blocks': 12,
@@ -32,6 +33,7 @@ describe('outcomeSamples', () => {
       { labels: { outcome: 'filtered', reason: 'language' }, value: 2 },
       { labels: { outcome: 'filtered', reason: 'min-words' }, value: 1 },
       { labels: { outcome: 'failed', reason: 'HTTP_STATUS' }, value: 1 },
+      { labels: { outcome: 'failed_dedupe', reason: 'LOCK_TIMEOUT' }, value: 2 },
     ]);
     expect(o.polls).toEqual([
       { labels: { outcome: 'fetched' }, value: 9 },
