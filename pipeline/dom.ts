@@ -1,9 +1,14 @@
 // The DOM the page stages parse into. jsdom is the reference implementation; faster DOMs
 // are offered behind the same two-function interface so the choice is made by measurement
 // (scripts/eval-extract.ts --dom …), not by habit. None of them runs scripts or loads resources.
-import { JSDOM, VirtualConsole } from 'jsdom';
-import { Window as HappyWindow } from 'happy-dom';
+import { createRequire } from 'node:module';
 import { parseHTML } from 'linkedom';
+
+// jsdom and happy-dom are loaded on first use only: together they take about 0.8 s and 110 MB to
+// load, which every page thread (workers/page-pool.ts) would pay for nothing on the default DOM
+const require = createRequire(import.meta.url);
+let jsdom: typeof import('jsdom') | undefined;
+let happyDom: typeof import('happy-dom') | undefined;
 
 export const DOM_KINDS = ['jsdom', 'linkedom', 'happy-dom'] as const;
 export type DomKind = (typeof DOM_KINDS)[number];
@@ -29,7 +34,8 @@ export function parseDocument(html: string, url: string, kind: DomKind = DEFAULT
     case 'jsdom': {
       // no runScripts / resources options: jsdom then neither runs scripts nor fetches anything;
       // a VirtualConsole with no destination swallows CSS and parse noise
-      const dom = new JSDOM(html, { url: safeBase(url), virtualConsole: new VirtualConsole() });
+      jsdom ??= require('jsdom') as typeof import('jsdom');
+      const dom = new jsdom.JSDOM(html, { url: safeBase(url), virtualConsole: new jsdom.VirtualConsole() });
       return { document: dom.window.document, close: () => dom.window.close() };
     }
     case 'linkedom': {
@@ -44,7 +50,8 @@ export function parseDocument(html: string, url: string, kind: DomKind = DEFAULT
       return { document, close: () => {} };
     }
     case 'happy-dom': {
-      const window = new HappyWindow({
+      happyDom ??= require('happy-dom') as typeof import('happy-dom');
+      const window = new happyDom.Window({
         url: safeBase(url),
         settings: {
           disableJavaScriptEvaluation: true,
