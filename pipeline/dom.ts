@@ -1,14 +1,9 @@
 // The DOM the page stages parse into. jsdom is the reference implementation; faster DOMs
 // are offered behind the same two-function interface so the choice is made by measurement
 // (scripts/eval-extract.ts --dom …), not by habit. None of them runs scripts or loads resources.
-import { createRequire } from 'node:module';
+import { JSDOM, VirtualConsole } from 'jsdom';
+import { Window as HappyWindow } from 'happy-dom';
 import { parseHTML } from 'linkedom';
-
-// jsdom and happy-dom are loaded on first use only: together they take about 0.8 s and 110 MB to
-// load, which every page thread (workers/page-pool.ts) would pay for nothing on the default DOM
-const require = createRequire(import.meta.url);
-let jsdom: typeof import('jsdom') | undefined;
-let happyDom: typeof import('happy-dom') | undefined;
 
 export const DOM_KINDS = ['jsdom', 'linkedom', 'happy-dom'] as const;
 export type DomKind = (typeof DOM_KINDS)[number];
@@ -34,8 +29,7 @@ export function parseDocument(html: string, url: string, kind: DomKind = DEFAULT
     case 'jsdom': {
       // no runScripts / resources options: jsdom then neither runs scripts nor fetches anything;
       // a VirtualConsole with no destination swallows CSS and parse noise
-      jsdom ??= require('jsdom') as typeof import('jsdom');
-      const dom = new jsdom.JSDOM(html, { url: safeBase(url), virtualConsole: new jsdom.VirtualConsole() });
+      const dom = new JSDOM(html, { url: safeBase(url), virtualConsole: new VirtualConsole() });
       return { document: dom.window.document, close: () => dom.window.close() };
     }
     case 'linkedom': {
@@ -50,8 +44,7 @@ export function parseDocument(html: string, url: string, kind: DomKind = DEFAULT
       return { document, close: () => {} };
     }
     case 'happy-dom': {
-      happyDom ??= require('happy-dom') as typeof import('happy-dom');
-      const window = new happyDom.Window({
+      const window = new HappyWindow({
         url: safeBase(url),
         settings: {
           disableJavaScriptEvaluation: true,
