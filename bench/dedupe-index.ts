@@ -4,131 +4,17 @@
 // Redis: REDIS_URL when it names this machine (127.0.0.1, localhost, ::1), else 127.0.0.1:6379;
 // never another host. Everything is written under a fresh prefix, deleted at the end.
 //
-// The stream is synthetic but made of real text: sentences of the Zyte benchmark's article
-// bodies and of the news-pairs texts (../shared/eval). A new story is 8–15 sentences drawn from
-// anywhere in the pool, every number replaced (fresh figures for the idf); a copy (one article
-// in four) is a recent article lightly edited: a sentence dropped, a credit line added, a new
-// headline, under another outlet's URL. All articles fall within 48
-// hours, so the whole stream stays inside the 72-hour window: the index holds every article.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The stream (bench/lib/synthetic-stream.ts) is synthetic but made of real text: sentences of
+// the Zyte bodies and the news-pairs texts, shuffled and lightly edited, within 48 hours.
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { DedupeIndex, type DedupeDecision } from '../pipeline/dedupe-index.ts';
-import type { CleanArticle } from '../pipeline/records.ts';
-import { urlId } from '../pipeline/url.ts';
 import { deleteKeys } from '../workers/cleanup.ts';
+import { loadTexts, Stream } from './lib/synthetic-stream.ts';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const EVAL_DIR = process.env.FEEDSIFT_EVAL_DIR ?? path.resolve(REPO, '..', 'shared', 'eval');
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-const SPAN_MS = 48 * 3_600_000;
-const COPY_SHARE = 0.25;
-const OUTLETS = 400;
 /** Decisions timed before each checkpoint. */
 const WINDOW = 1000;
-
-// ---------------------------------------------------------------- the stream
-
-/** mulberry32: a small seeded generator, so two runs see the same stream. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function loadTexts(): string[][] {
-  const texts: string[] = [];
-  const gt = JSON.parse(readFileSync(path.join(EVAL_DIR, 'extraction-zyte', 'ground-truth.json'), 'utf8')) as Record<string, { articleBody: string }>;
-  for (const v of Object.values(gt)) texts.push(v.articleBody);
-  for (const line of readFileSync(path.join(EVAL_DIR, 'news-pairs', 'pairs.jsonl'), 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    const p = JSON.parse(line) as { a: { text: string }; b: { text: string } };
-    texts.push(p.a.text, p.b.text);
-  }
-  return texts
-    .map((t) => t.split(/\n+|(?<=[.!?。])\s+/).map((s) => s.trim()).filter((s) => s.length > 20))
-    .filter((s) => s.length >= 4);
-}
-
-interface Draft {
-  title: string;
-  sentences: string[];
-}
-
-class Stream {
-  private readonly texts: string[][];
-  private readonly random: () => number;
-  private readonly recent: Draft[] = [];
-  private readonly total: number;
-  private readonly start = Date.parse('2026-01-05T00:00:00Z');
-
-  constructor(texts: string[][], total: number, seed: number) {
-    this.texts = texts;
-    this.total = total;
-    this.random = rng(seed);
-  }
-
-  private pick<T>(list: readonly T[]): T {
-    return list[Math.floor(this.random() * list.length)]!;
-  }
-
-  private newStory(): Draft {
-    // single sentences from anywhere in the pool: two stories rarely share more than a word list
-    const sentences = Array.from({ length: 8 + Math.floor(this.random() * 8) }, () => this.pick(this.pick(this.texts)));
-    // fresh figures: every story carries numbers no other story has
-    const fresh = sentences.map((s) => s.replace(/\d+/g, (m) => String(Math.floor(this.random() * 10 ** m.length))));
-    return { title: fresh[0]!.slice(0, 90), sentences: fresh };
-  }
-
-  private copyOf(d: Draft): Draft {
-    const sentences = [...d.sentences];
-    if (sentences.length > 4) sentences.splice(1 + Math.floor(this.random() * (sentences.length - 2)), 1);
-    sentences.push(`(Reporting by staff ${Math.floor(this.random() * 1000)}; editing by the desk.)`);
-    return { title: `Update: ${d.title}`, sentences };
-  }
-
-  article(i: number): CleanArticle {
-    const copy = this.recent.length > 0 && this.random() < COPY_SHARE;
-    const draft = copy ? this.copyOf(this.pick(this.recent)) : this.newStory();
-    if (!copy) {
-      this.recent.push(draft);
-      if (this.recent.length > 1000) this.recent.shift();
-    }
-    const outlet = Math.floor(this.random() * OUTLETS);
-    const url = `https://outlet-${outlet}.example/news/${i}`;
-    const at = new Date(this.start + Math.floor((i / this.total) * SPAN_MS)).toISOString();
-    const text = draft.sentences.join('\n\n');
-    return {
-      id: urlId(url),
-      url,
-      canonicalUrl: url,
-      guid: url,
-      feedId: `outlet-${outlet}`,
-      feedUrl: `https://outlet-${outlet}.example/feed`,
-      source: `outlet-${outlet}.example`,
-      title: draft.title,
-      byline: null,
-      publishedAt: at,
-      fetchedAt: at,
-      // the language only picks stopwords; most of the pool is English
-      language: 'en',
-      languageConfidence: 1,
-      text,
-      wordCount: text.split(/\s+/).length,
-      removed: [],
-      siteName: null,
-      leadImage: null,
-      extractedFrom: 'page',
-    };
-  }
-}
 
 // ---------------------------------------------------------------- measurement
 

@@ -169,7 +169,42 @@ export class StoryIndex {
     const time = articleTime(article);
     const dfs = await this.loadDocumentFrequencies([...features.termCounts.keys(), ...features.entities]);
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
-    const record: StoredArticle = {
+    const record = this.record(article, compact, time);
+
+    const [previous] = await this.store.articles([article.id]);
+    if (previous && previous.textHash !== compact.textHash) return this.update(article, record, compact, previous);
+
+    const guidKey = this.guidKey(article);
+    const best = (await this.exactMatch(article, guidKey, compact, time)) ?? (await this.contentMatch(article, compact, dfs, time));
+    if (!best) return this.storyWrites(article, features, record, compact);
+    const before = (await this.store.storySummary(best.candidate.storyId)) ?? lostStory(best.candidate);
+    return this.duplicateWrites(article, record, compact, best, before);
+  }
+
+  /**
+   * For filling an index in bulk (the benchmarks): what `decide` writes for an article whose
+   * outcome is known beforehand — a new story, or a copy of `copyOf.candidate` when the content
+   * levels match it (judged against that one article, as `decide` judges each candidate; no
+   * match: a new story) — with the document frequencies `dfs` standing for what the store holds.
+   * Reads nothing from the store; apply the writes in decision order
+   * (RedisDedupeStore.bulkWrite) and count each one's `countTerms` into `dfs` before the next.
+   * Only for articles not yet indexed, with unique URLs, guids and texts (no exact level applies).
+   */
+  writesFor(article: CleanArticle, dfs: DocumentFrequencies, copyOf?: { candidate: StoredArticle; story: StorySummary }): IndexWrites {
+    const features = textFeatures(article);
+    const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
+    const record = this.record(article, compact, articleTime(article));
+    const c = copyOf?.candidate;
+    const match =
+      c && withinWindow(record.time, c.time, this.opts.windowHours)
+        ? matchContent(compact, storedToCompact(c), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) })
+        : null;
+    if (!c || !match) return this.storyWrites(article, features, record, compact);
+    return this.duplicateWrites(article, record, compact, { candidate: c, match }, copyOf.story);
+  }
+
+  private record(article: CleanArticle, compact: CompactFeatures, time: number): StoredArticle {
+    return {
       id: article.id,
       url: article.canonicalUrl,
       storyId: article.id,
@@ -182,34 +217,34 @@ export class StoryIndex {
       // an article stored without its language is never judged across languages
       ...(this.opts.crossLanguage && compact.language ? { language: compact.language } : {}),
     };
+  }
 
-    const [previous] = await this.store.articles([article.id]);
-    if (previous && previous.textHash !== compact.textHash) return this.update(article, record, compact, previous);
-
-    const guidKey = this.guidKey(article);
-    const best = (await this.exactMatch(article, guidKey, compact, time)) ?? (await this.contentMatch(article, compact, dfs, time));
+  private pointerKeys(article: CleanArticle, record: StoredArticle): string[] {
     const pointers = [`url:${sha256Hex(article.canonicalUrl)}`, `hash:${record.textHash}`];
+    const guidKey = this.guidKey(article);
     if (guidKey) pointers.push(`guid:${sha256Hex(guidKey)}`);
-    const postings = this.postingKeys(compact);
+    return pointers;
+  }
 
-    if (!best) {
-      const story = newStory(article);
-      const counted = [...features.termCounts]
-        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-        .slice(0, DF_TERMS_PER_STORY)
-        .map(([t]) => t);
-      return {
-        decision: { kind: 'story', articleId: article.id, storyId: article.id, story },
-        textHash: record.textHash,
-        article: record,
-        pointers,
-        postings,
-        story,
-        member: memberOf(article, null),
-        countTerms: [...counted, ...features.entities],
-      };
-    }
+  private storyWrites(article: CleanArticle, features: TextFeatures, record: StoredArticle, compact: CompactFeatures): IndexWrites {
+    const story = newStory(article);
+    const counted = [...features.termCounts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, DF_TERMS_PER_STORY)
+      .map(([t]) => t);
+    return {
+      decision: { kind: 'story', articleId: article.id, storyId: article.id, story },
+      textHash: record.textHash,
+      article: record,
+      pointers: this.pointerKeys(article, record),
+      postings: this.postingKeys(compact),
+      story,
+      member: memberOf(article, null),
+      countTerms: [...counted, ...features.entities],
+    };
+  }
 
+  private duplicateWrites(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, best: NonNullable<Best>, before: StorySummary): IndexWrites {
     const evidence: Evidence = {
       level: best.match.level,
       score: best.match.score,
@@ -220,15 +255,14 @@ export class StoryIndex {
       matchedUrl: best.candidate.url,
     };
     const storyId = best.candidate.storyId;
-    const before = (await this.store.storySummary(storyId)) ?? lostStory(best.candidate);
     const story = this.join(before, article);
     record.storyId = storyId;
     return {
       decision: { kind: 'duplicate', articleId: article.id, storyId, similarity: best.match.score, evidence, story },
       textHash: record.textHash,
       article: record,
-      pointers,
-      postings,
+      pointers: this.pointerKeys(article, record),
+      postings: this.postingKeys(compact),
       story,
       member: before.memberCount < this.opts.maxStoryMembers ? memberOf(article, evidence) : null,
       countTerms: [],

@@ -1,0 +1,36 @@
+// The Redis the benchmark uses: REDIS_URL when it names this machine, else a private
+// redis-server (workers/redis-server.ts, no persistence), stopped at the end. Never another host.
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { deleteKeys } from '../../workers/cleanup.ts';
+import { startEmbeddedRedis, type RedisHandle } from '../../workers/redis-server.ts';
+import { REPO_ROOT } from './processes.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+export interface BenchRedis extends RedisHandle {
+  /** What it is, for the report. */
+  source: string;
+}
+
+export async function benchRedis(log: (s: string) => void): Promise<BenchRedis> {
+  const url = process.env.REDIS_URL;
+  if (url && LOOPBACK.has(new URL(url).hostname)) return { url, embedded: false, stop: async () => {}, source: `REDIS_URL (${url})` };
+  if (url) log(`REDIS_URL names ${new URL(url).hostname}, not this machine: using a private redis-server instead`);
+  const handle = await startEmbeddedRedis({ persist: false, dataDir: path.join(REPO_ROOT, '.feedsift', 'bench-redis') });
+  const redis = new Redis(handle.url);
+  const version = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1];
+  redis.disconnect();
+  return { ...handle, source: `private redis-server ${version ?? ''} on ${handle.url}`.replace('  ', ' ') };
+}
+
+/** Redis's used_memory (INFO memory), bytes. */
+export async function usedMemory(redis: Redis): Promise<number> {
+  const info = await redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+/** Deletes every key under the prefix; returns how many. */
+export async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
+  return deleteKeys(redis, `${prefix}:*`);
+}
