@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { DedupeIndex, type DedupeDecision } from '../pipeline/dedupe-index.ts';
 import { deleteKeys } from '../workers/cleanup.ts';
+import { usedMemory } from './lib/redis.ts';
 import { loadTexts, Stream } from './lib/synthetic-stream.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -25,10 +26,6 @@ function redisUrl(): string {
   return url;
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-}
 
 /** Mean MEMORY USAGE of the per-article keys (stored features, decision, pointers) of a sample. */
 async function perArticleKeys(redis: Redis, prefix: string, ids: string[]): Promise<number> {

@@ -2,7 +2,6 @@
 // redis-server (workers/redis-server.ts, no persistence), stopped at the end. Never another host.
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { deleteKeys } from '../../workers/cleanup.ts';
 import { startEmbeddedRedis, type RedisHandle } from '../../workers/redis-server.ts';
 import { REPO_ROOT } from './processes.ts';
 
@@ -28,9 +27,4 @@ export async function benchRedis(log: (s: string) => void): Promise<BenchRedis> 
 export async function usedMemory(redis: Redis): Promise<number> {
   const info = await redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-}
-
-/** Deletes every key under the prefix; returns how many. */
-export async function deletePrefix(redis: Redis, prefix: string): Promise<number> {
-  return deleteKeys(redis, `${prefix}:*`);
 }

@@ -14,14 +14,14 @@ import { urlId } from '../../pipeline/url.ts';
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EVAL_DIR = process.env.FEEDSIFT_EVAL_DIR ?? path.resolve(REPO, '..', 'shared', 'eval');
 /** The stream's articles are spread over this span (inside the 72-hour window). */
-export const SPAN_MS = 48 * 3_600_000;
+const SPAN_MS = 48 * 3_600_000;
 const COPY_SHARE = 0.25;
 const OUTLETS = 400;
 /** Drafts a copy may be made of: the most recent new stories. */
 const RECENT_DRAFTS = 1000;
 
 /** mulberry32: a small seeded generator, so two runs see the same stream. */
-export function rng(seed: number): () => number {
+function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
