@@ -1,12 +1,16 @@
 // Extract stage: page HTML → article blocks and metadata.
-// One jsdom parse per page: metadata is read from the original document, Readability runs
-// on a clone of it, and Readability's article element is walked directly into blocks
-// (no serialise-and-reparse). Blocks Readability cleaned out of the article's own
-// containers (sub-headings, short paragraphs) are put back; see recoverDroppedBlocks.
+// One parse per page, of the HTML without scripts, styles and drawings (prestrip.ts). Metadata
+// and an outline of the body (each element's place, names and text) are read from the document
+// first; Readability then reworks the document itself (no copy), and its article element is
+// walked directly into blocks (no serialise-and-reparse). Blocks Readability cleaned out of the
+// article's own containers (sub-headings, short paragraphs) are put back; see recoverDroppedBlocks.
 import { Readability } from '@mozilla/readability';
 import { DEFAULT_DOM, parseDocument, type DomKind } from './dom.ts';
+import { elementsBelow, tagOf } from './dom-walk.ts';
 import { PermanentError } from './errors.ts';
 import { normaliseLanguage } from './language.ts';
+import { NON_CONTENT_ELEMENTS, stripNonContent } from './prestrip.ts';
+import { LinkedomReadability } from './readability-linkedom.ts';
 import type { Block, ExtractedPage, FeedItem, RemovalReason } from './records.ts';
 import { cleanUrl, resolveUrl } from './url.ts';
 import { comparableText, countWords, normaliseText } from './text.ts';
@@ -22,13 +26,15 @@ export interface ExtractContext {
   dom?: DomKind;
 }
 
+/** Deepest element nesting a page may have (see extractParsed). */
+export const MAX_DEPTH = 512;
+
 /** Below this many words Readability's result counts as "too little" and the feed's content may replace it. */
 const MIN_PAGE_WORDS = 40;
 
-// Elements whose content is never article text. JSON-LD is read before they go.
-const NEVER_CONTENT = 'script, style, noscript, svg, template, iframe, object, embed, canvas';
 
-// Marks every element of the original so blocks can be traced through Readability's clone.
+// Marks every element of the body so blocks can be traced through Readability's rework (it
+// moves elements and replaces some with new ones, copying their attributes).
 const TRACE_ATTR = 'data-fs-i';
 
 /** A block of the page's article region, and whether it made it into the extracted article. */
@@ -61,45 +67,65 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
   } catch (cause) {
     throw new PermanentError('extract', 'BAD_URL', `not a URL: ${ctx.url}`, { url: ctx.url, cause });
   }
-  const parsed = parseDocument(html, pageUrl, ctx.dom ?? DEFAULT_DOM);
+  return extractParsed(html, pageUrl, ctx);
+}
+
+function extractParsed(html: string, pageUrl: string, ctx: ExtractContext): PageExtraction {
+  const dom = ctx.dom ?? DEFAULT_DOM;
+  const parsed = parseDocument(stripNonContent(html), pageUrl, dom);
   try {
     const doc = parsed.document;
+    // One pass over the page: JSON-LD and <base> read, what is never content removed, then
+    // the meta tags read and the body outlined.
+    const outline = new Outline(doc);
     // Some DOMs (linkedom) have no document URL: every link is resolved here, against the
     // page's <base href> (itself resolved against the page URL) or the page URL.
-    const baseUrl = baseUrlOf(doc, pageUrl);
-    const jsonLd = readJsonLd(doc);
-    for (const el of Array.from(doc.querySelectorAll(NEVER_CONTENT))) el.remove();
-    const meta = readMeta(doc);
-
-    const traced = Array.from(doc.body?.querySelectorAll('*') ?? []);
-    traced.forEach((el, i) => el.setAttribute(TRACE_ATTR, String(i)));
+    const baseUrl = (outline.baseHref && resolveUrl(outline.baseHref, pageUrl)) || pageUrl;
+    const jsonLd = readJsonLd(outline.jsonLd);
+    const meta = readMeta(outline.metaTags);
 
     // Counted here, not by Readability's own maxElemsToParse: that relies on
     // getElementsByTagName('*'), which not every DOM implements.
+    // Readability's time grows with the cube of the nesting depth (its scoring walks every
+    // element's ancestors): 1,000 nested <div>s take seconds, 5,000 minutes. Real pages nest far
+    // less (at most 51 deep on the 181 Zyte pages); browsers stop nesting at 512 (Blink's parser).
+    if (outline.depth > MAX_DEPTH) {
+      throw new PermanentError('extract', 'TOO_LARGE', `page nests elements ${outline.depth} deep, more than the ${MAX_DEPTH} allowed`, { url: ctx.url });
+    }
     if (ctx.maxElements !== undefined) {
-      const count = doc.querySelectorAll('*').length;
+      const count = outline.elementCount;
       if (count > ctx.maxElements) {
         throw new PermanentError('extract', 'TOO_LARGE', `page has ${count} elements, more than the ${ctx.maxElements} allowed`, { url: ctx.url });
       }
     }
-    const clone = doc.cloneNode(true) as Document;
-    const article = new Readability<Element>(clone, { serializer: (node) => node as Element }).parse();
+    // What is read from the page as it is, before Readability reworks it.
+    const docTitle = doc.title;
+    const itemDate = outline.itemDate;
+    const markupDates = [itemDate?.getAttribute('content') ?? itemDate?.getAttribute('datetime'), outline.timeDate];
+    const lang = doc.documentElement.getAttribute('lang') ?? doc.documentElement.getAttribute('xml:lang');
+    const originalBlocks = doc.body ? new BlockCollector().collect(doc.body) : [];
 
-    const siteName = chooseSiteName([meta.get('og:site_name'), jsonLd.siteName, article?.siteName, meta.get('application-name')], doc.title, pageUrl);
-    const titles = [meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, doc.title];
-    const title = visibleHeadline(doc, titles) ?? chooseTitle(titles, siteName);
+    // keepClasses: the classes are judged on the outline, and stripping them is a walk over the
+    // article; disableJSONLD: the scripts are gone, Readability would search the page for none.
+    const ReadabilityOnDom = dom === 'linkedom' || dom === 'lean' ? LinkedomReadability : Readability;
+    const article = new ReadabilityOnDom<Element>(doc, { serializer: (node) => node as Element, keepClasses: true, disableJSONLD: true }).parse();
+
+    const siteName = chooseSiteName([meta.get('og:site_name'), jsonLd.siteName, article?.siteName, meta.get('application-name')], docTitle, pageUrl);
+    const titles = [meta.get('og:title'), article?.title, ctx.feedItem?.title, jsonLd.headline, docTitle];
+    const title = visibleHeadline(outline, titles) ?? chooseTitle(titles, siteName);
+    const headline = findHeadline(outline, title);
     let blocks: Block[] = [];
     let recovery: Recovery | undefined;
     if (article?.content) {
-      const pruned = pruneFurniture(article.content, traced, findHeadline(doc, title), baseUrl);
-      recovery = recoverDroppedBlocks(doc, traced, article.content, pruned);
+      const pruned = pruneFurniture(article.content, outline, headline, baseUrl);
+      recovery = recoverDroppedBlocks(outline, originalBlocks, article.content, pruned);
       blocks = recovery.blocks;
     }
     let extractedFrom: ExtractedPage['extractedFrom'] = 'page';
-    const pageWords = countWords(blocks.map((b) => b.text).join(' '));
+    const pageWords = wordsIn(blocks);
     if (pageWords < MIN_PAGE_WORDS) {
       const feedBlocks = blocksFromFeedItem(doc, ctx.feedItem);
-      if (countWords(feedBlocks.map((b) => b.text).join(' ')) > pageWords) {
+      if (wordsIn(feedBlocks) > pageWords) {
         blocks = feedBlocks;
         extractedFrom = 'feed';
         recovery = undefined;
@@ -112,7 +138,7 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
     }
 
     const page: ExtractedPage = {
-      canonicalUrl: canonicalOf(doc, meta, baseUrl, pageUrl),
+      canonicalUrl: canonicalOf(outline.canonicalHref, meta, baseUrl, pageUrl),
       blocks,
       extractedFrom,
     };
@@ -131,31 +157,24 @@ export function extractPageWithRegion(html: string, ctx: ExtractContext): PageEx
       ctx.feedItem?.publishedAt,
       meta.get('article:published_time'),
       jsonLd.datePublished,
-      doc.querySelector('[itemprop="datePublished"]')?.getAttribute('content') ??
-        doc.querySelector('[itemprop="datePublished"]')?.getAttribute('datetime'),
-      doc.querySelector('time[datetime]')?.getAttribute('datetime'),
+      ...markupDates,
       ...DATE_META.map((name) => meta.get(name)),
       article?.publishedTime,
     );
     if (publishedAt) page.publishedAt = publishedAt;
-    const lang = doc.documentElement.getAttribute('lang') ?? doc.documentElement.getAttribute('xml:lang');
     if (lang) {
       const htmlLang = normaliseLanguage(lang);
       if (htmlLang !== 'und') page.htmlLang = htmlLang;
     }
     const leadImage = resolveUrl(meta.get('og:image') ?? meta.get('twitter:image'), baseUrl);
     if (leadImage) page.leadImage = leadImage;
-    const region = recovery ? articleRegion(doc, traced, recovery, title) : [];
+    const region = recovery ? articleRegion(outline, recovery, headline) : [];
     return { page, region };
   } finally {
     parsed.close();
   }
 }
 
-function baseUrlOf(doc: Document, pageUrl: string): string {
-  const href = doc.querySelector('base[href]')?.getAttribute('href');
-  return (href && resolveUrl(href, pageUrl)) || pageUrl;
-}
 
 // ---------------------------------------------------------------- metadata
 
@@ -176,9 +195,9 @@ const DATE_META = [
 ];
 
 /** `<meta property|name|itemprop=… content=…>`, keys lower-cased, first occurrence wins. */
-function readMeta(doc: Document): Map<string, string> {
+function readMeta(tags: Element[]): Map<string, string> {
   const meta = new Map<string, string>();
-  for (const el of Array.from(doc.querySelectorAll('meta[content]'))) {
+  for (const el of tags) {
     const content = el.getAttribute('content')?.trim();
     if (!content) continue;
     for (const attr of ['property', 'name', 'itemprop']) {
@@ -201,7 +220,7 @@ interface JsonLdFacts {
 
 const ARTICLE_TYPES = /^(?:\w*Article|BlogPosting|Report|LiveBlogPosting|WebPage)$/;
 
-function readJsonLd(doc: Document): JsonLdFacts {
+function readJsonLd(scripts: string[]): JsonLdFacts {
   const facts: JsonLdFacts = { organisations: [] };
   const nodes: Array<Record<string, unknown>> = [];
   const collect = (value: unknown): void => {
@@ -212,8 +231,7 @@ function readJsonLd(doc: Document): JsonLdFacts {
       if (obj['@graph']) collect(obj['@graph']);
     }
   };
-  for (const script of Array.from(doc.querySelectorAll('script[type="application/ld+json"]'))) {
-    const text = script.textContent ?? '';
+  for (const text of scripts) {
     try {
       collect(JSON.parse(text));
     } catch {
@@ -274,6 +292,16 @@ function nameOf(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Words of the blocks joined by spaces, counted block by block: words never span the space
+ * between two trimmed texts, and each block's count is cached (countWords).
+ */
+export function wordsIn(blocks: ReadonlyArray<{ text: string }>): number {
+  let n = 0;
+  for (const b of blocks) n += countWords(b.text);
+  return n;
+}
+
 function firstText(...values: Array<string | null | undefined>): string | undefined {
   for (const v of values) {
     const t = v ? normaliseText(v) : '';
@@ -323,8 +351,8 @@ export function cleanByline(raw: string | undefined, organisations: string[]): s
   return t;
 }
 
-function canonicalOf(doc: Document, meta: Map<string, string>, baseUrl: string, pageUrl: string): string {
-  const candidates = [doc.querySelector('link[rel~="canonical" i][href]')?.getAttribute('href'), meta.get('og:url')];
+function canonicalOf(canonicalHref: string | null | undefined, meta: Map<string, string>, baseUrl: string, pageUrl: string): string {
+  const candidates = [canonicalHref, meta.get('og:url')];
   for (const href of candidates) {
     const abs = resolveUrl(href, baseUrl);
     if (abs) return cleanUrl(abs);
@@ -357,10 +385,10 @@ export function chooseTitle(candidates: Array<string | null | undefined>, siteNa
  * them, or one of them is the headline plus a " - Site" suffix. Social titles (og:title)
  * are often rewritten for sharing; the <h1> is what the reader sees.
  */
-function visibleHeadline(doc: Document, titles: Array<string | null | undefined>): string | undefined {
+function visibleHeadline(outline: Outline, titles: Array<string | null | undefined>): string | undefined {
   const known = titles.filter((t): t is string => !!t).map(comparableText);
-  for (const h1 of Array.from(doc.querySelectorAll('h1')).slice(0, 3)) {
-    const text = normaliseText(h1.textContent ?? '');
+  for (const h1 of outline.headings.filter((h) => h.h1).slice(0, 3)) {
+    const text = normaliseText(h1.text);
     const c = comparableText(text);
     if (c.split(' ').length < 2) continue;
     if (known.some((k) => k === c || k.startsWith(`${c} `))) return text;
@@ -470,6 +498,16 @@ class BlockCollector {
   }
 }
 
+/** The elements below `root` that carry a trace index, with it, in document order. */
+function tracedBelow(root: Element): Array<[Element, number]> {
+  const traced: Array<[Element, number]> = [];
+  for (const el of elementsBelow(root)) {
+    const value = el.getAttributeNode(TRACE_ATTR)?.value;
+    if (value != null) traced.push([el, Number(value)]);
+  }
+  return traced;
+}
+
 function traceOf(el: Element | null | undefined): number {
   const v = el?.getAttribute?.(TRACE_ATTR);
   return v == null ? -1 : Number(v);
@@ -492,7 +530,7 @@ function blocksFromFeedItem(doc: Document, item: FeedItem | undefined): Block[] 
     holder.innerHTML = item.contentHtml;
     const root = doc.createElement('div');
     root.append(holder.content);
-    for (const el of Array.from(root.querySelectorAll(NEVER_CONTENT))) el.remove();
+    for (const el of elementsBelow(root)) if (NON_CONTENT_ELEMENTS.has(tagOf(el))) el.remove();
     const blocks = blocksOfElement(root);
     if (blocks.length) return blocks;
   }
@@ -528,11 +566,10 @@ interface Recovery {
   pruned: Map<number, RemovalReason>;
 }
 
-function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Element, pruned: Map<number, RemovalReason>): Recovery {
+function recoverDroppedBlocks(outline: Outline, original: TracedBlock[], articleEl: Element, pruned: Map<number, RemovalReason>): Recovery {
   const extracted = new BlockCollector().collect(articleEl);
-  const original = doc.body ? new BlockCollector().collect(doc.body) : [];
   const keptElements = new Set<number>();
-  for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) keptElements.add(traceOf(el));
+  for (const [, i] of tracedBelow(articleEl)) keptElements.add(i);
   const plain = { blocks: extracted.map(stripOrigin), original, keptElements, pruned };
   if (keptElements.size === 0) return plain;
 
@@ -555,7 +592,7 @@ function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Eleme
       }
       continue;
     }
-    if (isRecoverable(doc, traced, block, keptElements, pruned)) pending.push(block);
+    if (isRecoverable(outline, block, keptElements, pruned)) pending.push(block);
   }
   if (!recovered.size) return plain;
   const blocks: Block[] = [];
@@ -570,29 +607,254 @@ function recoverDroppedBlocks(doc: Document, traced: Element[], articleEl: Eleme
   return { blocks, original, keptElements, pruned };
 }
 
-function isRecoverable(
-  doc: Document,
-  traced: Element[],
-  block: TracedBlock,
-  keptElements: Set<number>,
-  pruned: Map<number, RemovalReason>,
-): boolean {
+function isRecoverable(outline: Outline, block: TracedBlock, keptElements: Set<number>, pruned: Map<number, RemovalReason>): boolean {
   if (block.origin < 0 || block.linkDensity > 0.3) return false;
-  const el = traced[block.origin];
-  if (!el) return false;
+  const el = block.origin;
+  if (el >= outline.size) return false;
   if (block.kind === 'heading') {
     if (block.text.split(' ').length > 20) return false;
   } else if (block.kind !== 'paragraph') {
     return false;
   }
   // Must sit inside a container Readability kept, with no furniture-like wrapper in between.
-  for (let cur: Element | null = el; cur && cur !== doc.body; cur = cur.parentElement) {
-    if (pruned.has(traceOf(cur))) return false;
-    if (cur !== el && keptElements.has(traceOf(cur))) return true;
-    const hint = `${cur.getAttribute('class') ?? ''} ${cur.id ?? ''}`;
-    if (FURNITURE.test(hint) || /^(nav|aside|footer|form|figure|button|label)$/.test(cur.localName)) return false;
+  for (let cur = el; cur >= 0; cur = outline.parent[cur]!) {
+    if (pruned.has(cur)) return false;
+    if (cur !== el && keptElements.has(cur)) return true;
+    const hint = `${outline.classes[cur]} ${outline.ids[cur]}`;
+    if (FURNITURE.test(hint) || /^(nav|aside|footer|form|figure|button|label)$/.test(outline.tags[cur]!)) return false;
   }
   return false;
+}
+
+// ---------------------------------------------------------------- outline
+
+/** Indexes standing for <body> and for what is above it, beside the elements' trace indexes (≥ 0). */
+const BODY = -1;
+const ROOT = -2;
+
+interface Heading {
+  /** Trace index; ROOT when outside <body>. */
+  index: number;
+  h1: boolean;
+  text: string;
+}
+
+/**
+ * The body as it was before Readability reworked it. Each element of the body gets its trace
+ * index (TRACE_ATTR, in document order), and the outline keeps by that index what the steps
+ * after Readability ask of the original: its parent, its extent, its tag, its class, id and
+ * role, and its text; and the page's h1 and h2 headings.
+ */
+class Outline {
+  /** Parent's trace index, BODY for the body's children. */
+  readonly parent: number[] = [];
+  readonly tags: string[] = [];
+  readonly classes: string[] = [];
+  readonly ids: string[] = [];
+  readonly headings: Heading[] = [];
+  private readonly roles: string[] = [];
+  /** Index past the element's last descendant. */
+  private readonly end: number[] = [];
+  /** The body's text nodes in document order, and each element's range of them. */
+  private readonly texts: string[] = [];
+  private readonly textFrom: number[] = [];
+  private readonly textTo: number[] = [];
+  private readonly lengths = new Map<number, number>();
+
+  /** Elements in the whole document (as querySelectorAll('*') counts them). */
+  readonly elementCount: number = 0;
+  /** The deepest element's depth (the root element is 1). */
+  depth = 0;
+  /** Texts of the JSON-LD scripts. */
+  readonly jsonLd: string[] = [];
+  /** The first <base href>. */
+  baseHref: string | undefined;
+  /** The <meta content> tags. */
+  readonly metaTags: Element[] = [];
+  /** The first <link rel="canonical" href>'s href. */
+  canonicalHref: string | undefined;
+  /** The first element whose itemprop is datePublished. */
+  itemDate: Element | undefined;
+  /** The first <time datetime>'s datetime. */
+  timeDate: string | undefined;
+
+  constructor(doc: Document) {
+    this.removeNonContent(doc);
+    this.elementCount = this.walk(doc);
+    if (this.headings.some((h) => h.index === ROOT)) {
+      this.lengths.set(ROOT, normaliseText(doc.documentElement?.textContent ?? '').length);
+    }
+  }
+
+  get size(): number {
+    return this.tags.length;
+  }
+
+  /** Class, id and role joined by spaces (furnitureReason's input). */
+  names(i: number): string {
+    return `${this.classes[i]} ${this.ids[i]} ${this.roles[i]}`;
+  }
+
+  /** Whether `a` is `b` or an ancestor of it. */
+  contains(a: number, b: number): boolean {
+    if (a === ROOT) return true;
+    if (a === BODY) return b !== ROOT;
+    return b >= a && b < this.end[a]!;
+  }
+
+  /** The smallest element (or BODY, or ROOT) containing all of `elements`. */
+  commonAncestor(elements: number[]): number {
+    let root = elements[0]!;
+    for (const el of elements.slice(1)) {
+      while (!this.contains(root, el) && root !== ROOT) root = root === BODY ? ROOT : this.parent[root]!;
+    }
+    return root;
+  }
+
+  /** Whether the element or one of its ancestors has a tag `tag` matches. */
+  within(i: number, tag: RegExp): boolean {
+    for (let cur = i; cur >= 0; cur = this.parent[cur]!) if (tag.test(this.tags[cur]!)) return true;
+    return false;
+  }
+
+  /** Length of the element's text as normaliseText leaves it. */
+  textLength(i: number): number {
+    let length = this.lengths.get(i);
+    if (length === undefined) {
+      const text = i >= 0 ? this.texts.slice(this.textFrom[i], this.textTo[i]).join('') : this.texts.join('');
+      length = normaliseText(text).length;
+      this.lengths.set(i, length);
+    }
+    return length;
+  }
+
+  /**
+   * Reads the JSON-LD scripts and the first <base href> as the page has them (template content
+   * is not searched, as CSS queries do not search it), then removes the elements that are never
+   * content.
+   */
+  private removeNonContent(doc: Document): void {
+    const doomed: Element[] = [];
+    eachNode(doc, (node) => {
+      if (node.nodeType !== 1) return false;
+      const el = node as Element;
+      const tag = el.localName;
+      if (NON_CONTENT_ELEMENTS.has(tag)) doomed.push(el);
+      if (tag === 'script' && isJsonLdScript(el)) this.jsonLd.push(el.textContent ?? '');
+      else if (tag === 'base' && this.baseHref === undefined && el.hasAttribute('href')) this.baseHref = el.getAttribute('href') ?? undefined;
+      return tag !== 'template';
+    });
+    for (const el of doomed) el.remove();
+  }
+
+  /** Metadata an element of the page may carry. */
+  private readHead(el: Element, tag: string): void {
+    if (tag === 'meta') {
+      if (el.hasAttribute('content')) this.metaTags.push(el);
+    } else if (tag === 'link') {
+      if (this.canonicalHref === undefined && el.hasAttribute('href') && /(?:^|\s)canonical(?:$|\s)/i.test(el.getAttribute('rel') ?? '')) {
+        this.canonicalHref = el.getAttribute('href') ?? undefined;
+      }
+    } else if (tag === 'time') {
+      if (this.timeDate === undefined && el.hasAttribute('datetime')) this.timeDate = el.getAttribute('datetime') ?? undefined;
+    }
+    if (this.itemDate === undefined && el.getAttributeNode('itemprop')?.value === 'datePublished') this.itemDate = el;
+  }
+
+  /**
+   * Numbers the body's elements in document order and records them, and reads the headings
+   * and the metadata elements. Returns the number of elements in the document. Attribute tests
+   * are those of the CSS selectors the page was once queried with (`script[type=
+   * "application/ld+json"]`, `type` compared without case; `base[href]`; `meta[content]`;
+   * `link[rel~="canonical" i][href]`; `[itemprop="datePublished"]`; `time[datetime]`).
+   */
+  private walk(doc: Document): number {
+    const body = doc.body;
+    let count = 0;
+    // trace indexes of the open elements (ROOT outside the body, BODY for it)
+    const open: number[] = [];
+    eachNode(
+      doc,
+      (node) => {
+        if (node.nodeType === 3) {
+          if (open.length && open[open.length - 1]! !== ROOT) this.texts.push(node.nodeValue ?? '');
+          return false;
+        }
+        if (node.nodeType !== 1) return false;
+        const el = node as Element;
+        const tag = el.localName;
+        this.readHead(el, tag);
+        count++;
+        const parent = open.length ? open[open.length - 1]! : ROOT;
+        let i = ROOT;
+        if (parent !== ROOT) {
+          i = this.tags.length;
+          el.setAttribute(TRACE_ATTR, String(i));
+          this.parent.push(parent);
+          this.tags.push(tag);
+          this.classes.push(classOf(el));
+          this.ids.push(el.getAttributeNode('id')?.value || '');
+          this.roles.push(el.getAttributeNode('role')?.value ?? '');
+          this.end.push(i + 1);
+          this.textFrom.push(this.texts.length);
+          this.textTo.push(this.texts.length);
+        } else if (el === body) {
+          i = BODY;
+        }
+        if (tag === 'h1' || tag === 'h2') this.headings.push({ index: i === BODY ? ROOT : i, h1: tag === 'h1', text: el.textContent ?? '' });
+        open.push(i);
+        if (open.length > this.depth) this.depth = open.length;
+        return true;
+      },
+      () => {
+        const i = open.pop()!;
+        if (i >= 0) {
+          this.end[i] = this.tags.length;
+          this.textTo[i] = this.texts.length;
+        }
+      },
+    );
+    return count;
+  }
+}
+
+/**
+ * Visits every node of the document in document order. `enter` says whether to go into an
+ * element's children; `leave` is called after the children of each element entered. The
+ * top-level nodes are taken from childNodes: linkedom's doctype node has no nextSibling.
+ */
+function eachNode(doc: Document, enter: (node: ChildNode) => boolean, leave?: () => void): void {
+  const open: Element[] = [];
+  for (const top of Array.from(doc.childNodes)) {
+    let node: ChildNode | null = top;
+    for (;;) {
+      if (!node) {
+        const done = open.pop();
+        if (!done) break;
+        leave?.();
+        node = open.length ? done.nextSibling : null;
+        continue;
+      }
+      if (enter(node)) {
+        open.push(node as Element);
+        node = node.firstChild;
+        continue;
+      }
+      node = open.length ? node.nextSibling : null;
+    }
+  }
+}
+
+/** Whether a script is JSON-LD (`type` compared without case, as CSS attribute selectors do in HTML). */
+function isJsonLdScript(el: Element): boolean {
+  return el.getAttribute('type')?.toLowerCase() === 'application/ld+json';
+}
+
+/** The class attribute as linkedom's getAttribute gives it: its tokens once each, joined by a space. */
+function classOf(el: Element): string {
+  const value = el.getAttributeNode('class')?.value;
+  if (!value) return '';
+  return [...new Set(value.split(/\s+/).filter(Boolean))].join(' ');
 }
 
 // ---------------------------------------------------------------- region
@@ -600,49 +862,39 @@ function isRecoverable(
 /** The region is cut back to the extracted text alone when it holds this many times more text. */
 const REGION_MAX_TEXT_RATIO = 4;
 
-function articleRegion(doc: Document, traced: Element[], recovery: Recovery, title: string | undefined): RegionBlock[] {
+function articleRegion(outline: Outline, recovery: Recovery, headline: number | undefined): RegionBlock[] {
   const extractedTexts = new Set(recovery.blocks.map((b) => b.text));
-  const keptEls = [...recovery.keptElements].map((i) => traced[i]).filter((el): el is Element => !!el);
+  const keptEls = [...recovery.keptElements].filter((i) => i >= 0 && i < outline.size);
   if (!keptEls.length) return [];
-  const textRoot = commonAncestor(keptEls);
-  if (textRoot === doc.body || textRoot === doc.documentElement) return [];
+  const textRoot = outline.commonAncestor(keptEls);
+  if (textRoot === BODY || textRoot === ROOT) return [];
   let root = textRoot;
-  const headline = findHeadline(doc, title);
-  if (headline) {
-    const withHeadline = commonAncestor([textRoot, headline]);
+  if (headline !== undefined) {
+    const withHeadline = outline.commonAncestor([textRoot, headline]);
     const extractedChars = recovery.blocks.reduce((n, b) => n + b.text.length, 0);
-    const regionChars = normaliseText(withHeadline.textContent ?? '').length;
-    if (withHeadline !== doc.body && regionChars <= REGION_MAX_TEXT_RATIO * extractedChars + 2000) root = withHeadline;
+    if (withHeadline !== BODY && outline.textLength(withHeadline) <= REGION_MAX_TEXT_RATIO * extractedChars + 2000) root = withHeadline;
   }
   return recovery.original
-    .filter((b) => b.origin >= 0 && root.contains(traced[b.origin]!))
+    .filter((b) => b.origin >= 0 && b.origin < outline.size && outline.contains(root, b.origin))
     .map((b) => {
       const block: RegionBlock = { ...stripOrigin(b), extracted: extractedTexts.has(b.text) };
-      const reason = block.extracted ? undefined : prunedReason(traced[b.origin]!, recovery.pruned);
+      const reason = block.extracted ? undefined : prunedReason(outline, b.origin, recovery.pruned);
       if (reason) block.reason = reason;
       return block;
     });
 }
 
-function findHeadline(doc: Document, title: string | undefined): Element | undefined {
+/** The page's headline: the h1 or h2 whose text is the title, else the first h1. */
+function findHeadline(outline: Outline, title: string | undefined): number | undefined {
   const wanted = title ? comparableText(title) : '';
-  const headings = Array.from(doc.querySelectorAll('h1, h2'));
+  const headings = outline.headings;
   return (
     headings.find((h) => {
-      const t = comparableText(h.textContent ?? '');
+      const t = comparableText(h.text);
       return !!wanted && !!t && (t === wanted || (t.length >= 0.8 * wanted.length && (t.includes(wanted) || wanted.includes(t))));
-    }) ?? headings.find((h) => h.localName === 'h1')
-  );
+    }) ?? headings.find((h) => h.h1)
+  )?.index;
 }
-
-function commonAncestor(elements: Element[]): Element {
-  let root = elements[0]!;
-  for (const el of elements.slice(1)) {
-    while (!root.contains(el) && root.parentElement) root = root.parentElement;
-  }
-  return root;
-}
-
 
 // ---------------------------------------------------------------- furniture
 
@@ -672,7 +924,11 @@ export function nameWords(name: string): string[] {
 
 /** The furniture reason a class / id / role names, if any. */
 export function furnitureReason(el: Element): RemovalReason | undefined {
-  const names = `${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''} ${el.getAttribute('role') ?? ''}`;
+  return furnitureReasonOf(`${el.getAttribute('class') ?? ''} ${el.getAttribute('id') ?? ''} ${el.getAttribute('role') ?? ''}`);
+}
+
+/** The furniture reason of an element's class, id and role joined by spaces. */
+function furnitureReasonOf(names: string): RemovalReason | undefined {
   if (!names.trim()) return undefined;
   const words = nameWords(names);
   for (const [pattern, reason] of FURNITURE_WORDS) if (words.some((w) => pattern.test(w))) return reason;
@@ -686,45 +942,40 @@ const MAX_FURNITURE_SHARE = 0.35;
  * Cuts furniture out of Readability's article element, judged by the original element's
  * class, id and role (Readability strips classes from its output). Returns what was cut.
  */
-function pruneFurniture(
-  articleEl: Element,
-  traced: Element[],
-  headline: Element | undefined,
-  baseUrl: string,
-): Map<number, RemovalReason> {
+function pruneFurniture(articleEl: Element, outline: Outline, headline: number | undefined, baseUrl: string): Map<number, RemovalReason> {
   const pruned = new Map<number, RemovalReason>();
   const total = normaliseText(articleEl.textContent ?? '').length;
   if (!total) return pruned;
   const cut = (el: Element, reason: RemovalReason): void => {
-    markCut(el, reason, traced, pruned);
+    markCut(el, reason, outline, pruned);
     el.remove();
   };
-  const kept = new Set(Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`), traceOf));
-  const reasons = new Map<Element, RemovalReason | undefined>();
-  const reasonOf = (original: Element): RemovalReason | undefined => {
+  const tracedInArticle = tracedBelow(articleEl);
+  const kept = new Set(tracedInArticle.map(([, i]) => i));
+  const reasons = new Map<number, RemovalReason | undefined>();
+  const reasonOf = (original: number): RemovalReason | undefined => {
     if (!reasons.has(original)) {
-      reasons.set(original, original.localName === 'figcaption' ? 'boilerplate' : furnitureReason(original));
+      reasons.set(original, outline.tags[original] === 'figcaption' ? 'boilerplate' : furnitureReasonOf(outline.names(original)));
     }
     return reasons.get(original);
   };
-  for (const el of Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`))) {
+  for (const [el, original] of tracedInArticle) {
     if (!articleEl.contains(el)) continue; // inside an element already cut
-    const original = traced[traceOf(el)];
-    if (!original) continue;
+    if (original < 0 || original >= outline.size) continue;
     // The element itself, or a wrapper Readability replaced (it turns a <div> of inline
     // content into a new <p>, without the div's class): the original's ancestors up to the
     // nearest one still in the article.
     let reason = reasonOf(original);
-    for (let up = original.parentElement; !reason && up && up.localName !== 'body' && !kept.has(traceOf(up)); up = up.parentElement) {
+    for (let up = outline.parent[original]!; !reason && up >= 0 && outline.tags[up] !== 'body' && !kept.has(up); up = outline.parent[up]!) {
       reason = reasonOf(up);
     }
     if (!reason) continue;
     if (normaliseText(el.textContent ?? '').length > MAX_FURNITURE_SHARE * total) continue;
     cut(el, reason);
   }
-  for (const teaser of teaserArticles(articleEl, traced, headline)) cut(teaser, 'related-content');
+  for (const teaser of teaserArticles(articleEl, outline, headline)) cut(teaser, 'related-content');
   for (const teaser of teaserLinks(articleEl, baseUrl)) if (articleEl.contains(teaser)) cut(teaser, 'related-content');
-  for (const box of captionBoxes(articleEl, traced)) if (articleEl.contains(box)) cut(box, 'boilerplate');
+  for (const box of captionBoxes(articleEl, outline)) if (articleEl.contains(box)) cut(box, 'boilerplate');
   return pruned;
 }
 
@@ -733,18 +984,20 @@ function pruneFurniture(
  * its traced descendants, and the originals' wrappers that Readability did not keep, up to
  * the original of the nearest kept ancestor. Recovery and the region then know them as cut.
  */
-function markCut(el: Element, reason: RemovalReason, traced: Element[], pruned: Map<number, RemovalReason>): void {
-  let anchor: Element | undefined;
-  for (let up = el.parentElement; up && !anchor; up = up.parentElement) anchor = traced[traceOf(up)];
+function markCut(el: Element, reason: RemovalReason, outline: Outline, pruned: Map<number, RemovalReason>): void {
+  let anchor: number | undefined;
+  for (let up = el.parentElement; up && anchor === undefined; up = up.parentElement) {
+    const i = traceOf(up);
+    if (i >= 0 && i < outline.size) anchor = i;
+  }
   const chars = normaliseText(el.textContent ?? '').length;
-  for (const node of [el, ...Array.from(el.querySelectorAll(`[${TRACE_ATTR}]`))]) {
-    const index = traceOf(node);
+  for (const index of [traceOf(el), ...tracedBelow(el).map(([, i]) => i)]) {
     if (index < 0) continue;
     pruned.set(index, reason);
-    for (let up = traced[index]!.parentElement; up && up !== anchor && up.localName !== 'body'; up = up.parentElement) {
-      if (pruned.has(traceOf(up)) || (anchor && up.contains(anchor))) break;
-      if (normaliseText(up.textContent ?? '').length > 2 * chars + 20) break;
-      pruned.set(traceOf(up), reason);
+    for (let up = outline.parent[index]!; up >= 0 && up !== anchor && outline.tags[up] !== 'body'; up = outline.parent[up]!) {
+      if (pruned.has(up) || (anchor !== undefined && outline.contains(up, anchor))) break;
+      if (outline.textLength(up) > 2 * chars + 20) break;
+      pruned.set(up, reason);
     }
   }
 }
@@ -755,14 +1008,14 @@ function markCut(el: Element, reason: RemovalReason, traced: Element[], pruned: 
  * of other stories (a "more stories" river under it). Without the headline in any of them,
  * nothing is cut: the largest is not reliably the article (a short post above long teasers).
  */
-function teaserArticles(articleEl: Element, traced: Element[], headline: Element | undefined): Element[] {
-  if (!headline) return [];
-  const stories = Array.from(articleEl.querySelectorAll(`[${TRACE_ATTR}]`)).filter(
-    (el) => traced[traceOf(el)]?.localName === 'article',
-  );
+function teaserArticles(articleEl: Element, outline: Outline, headline: number | undefined): Element[] {
+  if (headline === undefined) return [];
+  const stories = tracedBelow(articleEl)
+    .filter(([, i]) => outline.tags[i] === 'article')
+    .map(([el]) => el);
   const outer = stories.filter((el) => !stories.some((other) => other !== el && other.contains(el)));
   if (outer.length < 2) return [];
-  const main = outer.find((el) => traced[traceOf(el)]!.contains(headline));
+  const main = outer.find((el) => outline.contains(traceOf(el), headline));
   if (!main) return [];
   const size = (el: Element): number => normaliseText(el.textContent ?? '').length;
   return outer.filter((el) => el !== main && size(el) < MAX_FURNITURE_SHARE * size(articleEl));
@@ -771,7 +1024,7 @@ function teaserArticles(articleEl: Element, traced: Element[], headline: Element
 /** A block this much link text to the site's own pages, of 3 to this many words, is a teaser. */
 const TEASER_LINK_SHARE = 0.9;
 const TEASER_MAX_WORDS = 25;
-const TEASER_TAGS = 'p, li, h1, h2, h3, h4, h5, h6, dt, dd';
+const TEASER_TAGS = new Set(['p', 'li', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'dt', 'dd']);
 
 /**
  * Headlines that are all link to another page of the same site: teasers of other stories
@@ -782,17 +1035,29 @@ function teaserLinks(articleEl: Element, baseUrl: string): Element[] {
   const site = siteOf(baseUrl);
   if (!site) return [];
   const teasers: Element[] = [];
-  for (const el of Array.from(articleEl.querySelectorAll(TEASER_TAGS))) {
-    if (el.querySelector(TEASER_TAGS)) continue; // judged at its innermost blocks
-    const text = normaliseText(el.textContent ?? '');
-    const words = countWords(text);
-    if (words < 3 || words > TEASER_MAX_WORDS) continue;
-    let sameSite = 0;
-    for (const a of Array.from(el.querySelectorAll('a[href]'))) {
-      const target = resolveUrl(a.getAttribute('href'), baseUrl);
-      if (target && siteOf(target) === site) sameSite += normaliseText(a.textContent ?? '').length;
+  const sites = new Map<string | null, string | undefined>(); // link's site by href
+  const siteOfLink = (href: string | null): string | undefined => {
+    if (!sites.has(href)) {
+      const target = resolveUrl(href, baseUrl);
+      sites.set(href, target ? siteOf(target) : undefined);
     }
-    if (sameSite >= TEASER_LINK_SHARE * text.length) teasers.push(el);
+    return sites.get(href);
+  };
+  for (const el of elementsBelow(articleEl)) {
+    if (!TEASER_TAGS.has(tagOf(el))) continue;
+    const below = elementsBelow(el);
+    if (below.some((e) => TEASER_TAGS.has(tagOf(e)))) continue; // judged at its innermost blocks
+    // the links first: most blocks have none to the site, and then no word needs counting
+    let sameSite = 0;
+    for (const a of below) {
+      if (tagOf(a) !== 'a' || !a.hasAttribute('href')) continue;
+      if (siteOfLink(a.getAttribute('href')) === site) sameSite += normaliseText(a.textContent ?? '').length;
+    }
+    if (!sameSite) continue;
+    const text = normaliseText(el.textContent ?? '');
+    if (sameSite < TEASER_LINK_SHARE * text.length) continue;
+    const words = countWords(text);
+    if (words >= 3 && words <= TEASER_MAX_WORDS) teasers.push(el);
   }
   return teasers;
 }
@@ -806,6 +1071,8 @@ function siteOf(url: string): string | undefined {
   }
 }
 
+const PICTURE_TAGS = new Set(['img', 'picture', 'video']);
+
 /** A picture's box (the picture and its caption) holds at most this much text. */
 const CAPTION_BOX_CHARS = 300;
 
@@ -815,14 +1082,15 @@ const CAPTION_BOX_CHARS = 300;
  * nor pictures inside a paragraph (an emoji, a picture the text runs on from) or a list
  * item (a product list with pictures is article text).
  */
-function captionBoxes(articleEl: Element, traced: Element[]): Element[] {
+function captionBoxes(articleEl: Element, outline: Outline): Element[] {
   const boxes: Element[] = [];
-  for (const pic of Array.from(articleEl.querySelectorAll('img, picture, video'))) {
+  for (const pic of elementsBelow(articleEl)) {
+    if (!PICTURE_TAGS.has(tagOf(pic))) continue;
     const w = Number(pic.getAttribute('width'));
     const h = Number(pic.getAttribute('height'));
     // judged on the original page: Readability wraps a lone picture in a <p> of its own
-    const original = traced[traceOf(pic)];
-    if ((w > 0 && w < 50) || (h > 0 && h < 50) || !original || original.closest('p, li')) continue;
+    const original = traceOf(pic);
+    if ((w > 0 && w < 50) || (h > 0 && h < 50) || original < 0 || original >= outline.size || outline.within(original, /^(?:p|li)$/)) continue;
     let box: Element | undefined;
     for (let cur = pic.parentElement; cur && cur !== articleEl; cur = cur.parentElement) {
       const chars = normaliseText(cur.textContent ?? '').length;
@@ -835,9 +1103,9 @@ function captionBoxes(articleEl: Element, traced: Element[]): Element[] {
 }
 
 /** The reason of the nearest cut ancestor of an original element. */
-function prunedReason(el: Element, pruned: Map<number, RemovalReason>): RemovalReason | undefined {
-  for (let cur: Element | null = el; cur; cur = cur.parentElement) {
-    const reason = pruned.get(traceOf(cur));
+function prunedReason(outline: Outline, el: number, pruned: Map<number, RemovalReason>): RemovalReason | undefined {
+  for (let cur = el; cur >= 0; cur = outline.parent[cur]!) {
+    const reason = pruned.get(cur);
     if (reason) return reason;
   }
   return undefined;

@@ -3,7 +3,7 @@
 // poor on a few words (seed 000's English sub-heading "Three-level design" comes out as
 // Latin), so short blocks are labelled from their script and their context instead.
 import type { Block } from './records.ts';
-import { dominantScript, normaliseText, scriptCounts, type Script } from './text.ts';
+import { dominantScript, dominantScriptOf, normaliseText, scriptCounts, type Script } from './text.ts';
 
 export interface LanguageGuess {
   /** BCP-47 primary subtag, `und` when undetermined. */
@@ -99,6 +99,9 @@ interface Cld3Identifier {
   findLanguage(text: string): { language: string; probability: number; is_reliable: boolean };
 }
 
+/** Texts whose CLD3 verdict a detector keeps (it forgets them all when full). */
+const DETECT_CACHE_SIZE = 4096;
+
 let loading: Promise<LanguageDetector> | undefined;
 
 /** The process-wide detector; CLD3's WebAssembly is compiled on the first call only. */
@@ -121,10 +124,18 @@ function createDetector(cld3: Cld3Identifier): LanguageDetector {
     const r = cld3.findLanguage(t);
     return { language: normaliseLanguage(r.language), confidence: r.probability, reliable: r.is_reliable };
   };
+  // The same text is judged more than once per page (the page's blocks, then its region's) and
+  // across pages of a site (its share lines, its footer): CLD3's verdict is kept for a while.
+  const verdicts = new Map<string, LanguageGuess>();
   const detect = (text: string): LanguageGuess => {
-    const t = normaliseText(text).normalize('NFC');
-    if (!t) return { language: 'und', confidence: 0, reliable: false };
-    return refineGuess(t, ask(t), ask);
+    let verdict = verdicts.get(text);
+    if (!verdict) {
+      const t = normaliseText(text).normalize('NFC');
+      verdict = t ? refineGuess(t, ask(t), ask) : { language: 'und', confidence: 0, reliable: false };
+      if (verdicts.size >= DETECT_CACHE_SIZE) verdicts.clear();
+      verdicts.set(text, verdict);
+    }
+    return { ...verdict };
   };
   const detectLanguages = (blocks: Block[], priors: LanguagePriors = {}): DocumentLanguage => labelBlocks(detect, blocks, priors);
   const identify = (text: string, priors: LanguagePriors = {}): TextLanguage => identifyText(text, priors, detect, detectLanguages);
@@ -266,12 +277,30 @@ function identifyText(
 /** Weight of a text in the document vote: characters, CJK characters counted double (one carries about a word). */
 function textWeight(text: string): number {
   let w = 0;
-  for (const ch of text) w += /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(ch) ? 2 : 1;
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    w += cp >= 0x1100 && isWide(cp) ? 2 : 1;
+  }
   return w;
 }
 
+// Han, Kana and Hangul code points met so far (a text repeats few code points).
+const wideCodePoints = new Map<number, boolean>();
+function isWide(cp: number): boolean {
+  let wide = wideCodePoints.get(cp);
+  if (wide === undefined) {
+    wide = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u.test(String.fromCodePoint(cp));
+    wideCodePoints.set(cp, wide);
+  }
+  return wide;
+}
+
 function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], priors: LanguagePriors): DocumentLanguage {
-  const guesses = blocks.map((b) => detect(b.text));
+  // CLD3 is asked about a block only when its verdict is used (short Latin-script lines rarely need it).
+  const guesses: Array<LanguageGuess | undefined> = new Array(blocks.length);
+  const guess = (i: number): LanguageGuess => (guesses[i] ??= detect(blocks[i]!.text));
+  const counts = blocks.map((b) => scriptCounts(b.text));
   const priorList = [priors.hint, priors.htmlLang, priors.feedLanguage]
     .filter((p): p is string => !!p)
     .map(normaliseLanguage)
@@ -282,10 +311,12 @@ function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], p
   let total = 0;
   let allWeight = 0;
   blocks.forEach((b, i) => {
-    const g = guesses[i]!;
-    allWeight += textWeight(b.text);
-    if (!g.reliable || g.language === 'und' || b.text.length < 20) return;
-    const w = textWeight(b.text) * g.confidence * (b.text.length < SHORT_BLOCK_CHARS ? 0.5 : 1);
+    const weight = textWeight(b.text);
+    allWeight += weight;
+    if (b.text.length < 20) return;
+    const g = guess(i);
+    if (!g.reliable || g.language === 'und') return;
+    const w = weight * g.confidence * (b.text.length < SHORT_BLOCK_CHARS ? 0.5 : 1);
     scores.set(g.language, (scores.get(g.language) ?? 0) + w);
     total += w;
   });
@@ -312,10 +343,12 @@ function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], p
     confidence = Math.min(0.5, (scores.get(language) ?? 0) / (total || 1) + 0.3);
   }
 
-  const docScript = dominantScript(blocks.map((b) => b.text).join(' '));
+  const docCounts = new Map<Script, number>();
+  for (const c of counts) for (const [script, n] of c) docCounts.set(script, (docCounts.get(script) ?? 0) + n);
+  const docScript = dominantScriptOf(docCounts);
   // First pass: blocks whose language stands on their own (long enough, or a telling script).
-  const labels = blocks.map((b, i) => labelAlone(b.text, guesses[i]!, language, docScript));
-  const latin = blocks.map((b) => dominantScript(b.text) === 'Latin');
+  const labels = blocks.map((b, i) => labelAlone(b.text, counts[i]!, () => guess(i), language, docScript));
+  const latin = counts.map((c) => dominantScriptOf(c) === 'Latin');
   // Second pass: short Latin-script blocks. Inside a run of another Latin-script language
   // (both nearest labelled neighbours agree on it) they take that language; otherwise the
   // document's when it is written in Latin script, else CLD3's verdict only if it is sure.
@@ -327,7 +360,7 @@ function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], p
       if (prev && prev === next) label = { language: prev, confidence: 0.5, reliable: false };
       else if (docScript === 'Latin' || language === 'und') label = { language, confidence: 0.5, reliable: false };
       else {
-        const g = guesses[i]!;
+        const g = guess(i);
         label = g.reliable && g.confidence >= FOREIGN_LATIN_MIN_PROBABILITY ? g : { language: 'und', confidence: 0, reliable: false };
       }
     }
@@ -337,22 +370,31 @@ function labelBlocks(detect: (text: string) => LanguageGuess, blocks: Block[], p
 }
 
 /** A block's language from its own text, or undefined when only the context can tell. */
-function labelAlone(text: string, guess: LanguageGuess, docLanguage: string, docScript: Script | undefined): LanguageGuess | undefined {
-  const script = dominantScript(text);
+function labelAlone(
+  text: string,
+  counts: Map<Script, number>,
+  cld3: () => LanguageGuess,
+  docLanguage: string,
+  docScript: Script | undefined,
+): LanguageGuess | undefined {
+  const script = dominantScriptOf(counts);
   if (!script) return { language: docLanguage, confidence: 0.5, reliable: false }; // digits and punctuation
   const long = text.length >= SHORT_BLOCK_CHARS;
   // A line with letters of the document's own non-Latin script is in the document's language
   // (a Han-only "関連記事" or a mixed "Speccyのportable版" in a Japanese page), unless CLD3 is
   // sure on a long text.
-  if (docScript && docScript !== 'Latin' && sharesScript(text, docScript) && !(long && guess.reliable && guess.confidence >= 0.9)) {
+  if (docScript && docScript !== 'Latin' && sharesScript(counts, docScript) && !(long && cld3().reliable && cld3().confidence >= 0.9)) {
     return { language: docLanguage, confidence: 0.8, reliable: false };
   }
   if (script === 'Latin') {
-    if (!long || !guess.reliable || guess.language === 'und') return undefined;
+    if (!long) return undefined;
+    const guess = cld3();
+    if (!guess.reliable || guess.language === 'und') return undefined;
     const foreign = guess.language !== docLanguage && docScript === 'Latin';
     if (foreign && (text.length < FOREIGN_LATIN_MIN_CHARS || guess.confidence < FOREIGN_LATIN_MIN_PROBABILITY)) return undefined;
     return guess;
   }
+  const guess = cld3();
   const only = SCRIPT_LANGUAGE[script];
   if (only) return { language: only, confidence: guess.language === only ? Math.max(guess.confidence, 0.9) : 0.9, reliable: true };
   const shared = SHARED_SCRIPTS[script];
@@ -365,8 +407,7 @@ function labelAlone(text: string, guess: LanguageGuess, docLanguage: string, doc
   return long && guess.reliable ? guess : undefined;
 }
 
-function sharesScript(text: string, docScript: Script): boolean {
-  const counts = scriptCounts(text);
+function sharesScript(counts: Map<Script, number>, docScript: Script): boolean {
   if (counts.has(docScript)) return true;
   // Japanese is written in Kana and Han, Korean sometimes with Han.
   return (docScript === 'Kana' || docScript === 'Hangul') && counts.has('Han');

@@ -1,10 +1,9 @@
 // One page through the page stages: extract → language → strip.
 import type { DomKind } from './dom.ts';
-import { cleanByline, extractPageWithRegion, type RegionBlock } from './extract.ts';
+import { cleanByline, extractPageWithRegion, wordsIn, type RegionBlock } from './extract.ts';
 import { loadLanguageDetector, type LanguageDetector } from './language.ts';
 import type { Block, ExtractedPage, FeedItem, RemovedBlock } from './records.ts';
 import { classifyBlocks, stripBlocks, type StripContext } from './strip.ts';
-import { countWords } from './text.ts';
 
 export interface ProcessPageContext {
   /** URL the page was fetched from (after redirects). */
@@ -68,7 +67,7 @@ export async function processPage(html: string, ctx: ProcessPageContext): Promis
     kept,
     removed,
     text,
-    wordCount: countWords(text),
+    wordCount: wordsIn(kept),
   };
 }
 

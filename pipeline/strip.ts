@@ -75,18 +75,21 @@ function dateWords(): Set<string> {
   const add = (name: string): void => {
     for (const w of name.toLowerCase().split(/[\s.,]+/)) if (w) words.add(w);
   };
+  // one formatter per locale and form (building a formatter costs far more than formatting)
   for (const locale of DATE_LOCALES) {
-    for (let m = 0; m < 12; m++) {
-      const d = new Date(Date.UTC(2021, m, 15));
-      for (const month of ['long', 'short'] as const) {
-        add(new Intl.DateTimeFormat(locale, { month, timeZone: 'UTC' }).format(d));
-        // genitive forms ("27 августа") appear only with a day
-        add(new Intl.DateTimeFormat(locale, { month, day: 'numeric', timeZone: 'UTC' }).format(d).replace(/\d+/g, ' '));
+    for (const month of ['long', 'short'] as const) {
+      const alone = new Intl.DateTimeFormat(locale, { month, timeZone: 'UTC' });
+      // genitive forms ("27 августа") appear only with a day
+      const withDay = new Intl.DateTimeFormat(locale, { month, day: 'numeric', timeZone: 'UTC' });
+      for (let m = 0; m < 12; m++) {
+        const d = new Date(Date.UTC(2021, m, 15));
+        add(alone.format(d));
+        add(withDay.format(d).replace(/\d+/g, ' '));
       }
     }
-    for (let day = 0; day < 7; day++) {
-      const d = new Date(Date.UTC(2021, 0, 3 + day));
-      for (const weekday of ['long', 'short'] as const) add(new Intl.DateTimeFormat(locale, { weekday, timeZone: 'UTC' }).format(d));
+    for (const weekday of ['long', 'short'] as const) {
+      const format = new Intl.DateTimeFormat(locale, { weekday, timeZone: 'UTC' });
+      for (let day = 0; day < 7; day++) add(format.format(new Date(Date.UTC(2021, 0, 3 + day))));
     }
   }
   dateVocabulary = words;

@@ -12,10 +12,25 @@ const wordSegmenter = new Intl.Segmenter(undefined, { granularity: 'word' });
  * dictionary and Thai by its own rules, so a CJK text is not counted as one "word".
  */
 export function countWords(text: string): number {
+  const short = text.length <= WORD_CACHE_MAX_CHARS;
+  if (short) {
+    const known = wordCounts.get(text);
+    if (known !== undefined) return known;
+  }
   let n = 0;
   for (const seg of wordSegmenter.segment(text)) if (seg.isWordLike) n++;
+  if (short) {
+    if (wordCounts.size >= WORD_CACHE_SIZE) wordCounts.clear();
+    wordCounts.set(text, n);
+  }
   return n;
 }
+
+// The page stages count the words of the same lines several times (the strip stage, the
+// region's classification, byline and teaser checks): counts of short texts are kept for a while.
+const WORD_CACHE_MAX_CHARS = 1000;
+const WORD_CACHE_SIZE = 8192;
+const wordCounts = new Map<string, number>();
 
 /** Case-folded letters and digits only, for comparing a heading with a title. */
 export function comparableText(text: string): string {
@@ -54,29 +69,51 @@ const SCRIPT_TESTS: ReadonlyArray<readonly [Script, RegExp]> = [
   ['Sinhala', /\p{Script=Sinhala}/u],
 ];
 
+// The script of each code point met so far (null: not a letter); texts repeat few code points.
+const scriptOfCodePoint = new Map<number, Script | null>();
+
+function scriptOf(cp: number): Script | null {
+  if (cp < 0x80) return (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) ? 'Latin' : null;
+  let script = scriptOfCodePoint.get(cp);
+  if (script === undefined) {
+    const ch = String.fromCodePoint(cp);
+    script = null;
+    if (/\p{L}/u.test(ch)) {
+      script = 'Other';
+      for (const [name, re] of SCRIPT_TESTS) {
+        if (re.test(ch)) {
+          script = name;
+          break;
+        }
+      }
+    }
+    scriptOfCodePoint.set(cp, script);
+  }
+  return script;
+}
+
 /**
  * Letter counts per script. Kana is counted apart from Han so Japanese (Han + Kana)
  * can be told from Chinese (Han only).
  */
 export function scriptCounts(text: string): Map<Script, number> {
   const counts = new Map<Script, number>();
-  for (const ch of text) {
-    if (!/\p{L}/u.test(ch)) continue;
-    let script: Script = 'Other';
-    for (const [name, re] of SCRIPT_TESTS) {
-      if (re.test(ch)) {
-        script = name;
-        break;
-      }
-    }
-    counts.set(script, (counts.get(script) ?? 0) + 1);
+  for (let i = 0; i < text.length; i++) {
+    const cp = text.codePointAt(i)!;
+    if (cp > 0xffff) i++;
+    const script = scriptOf(cp);
+    if (script) counts.set(script, (counts.get(script) ?? 0) + 1);
   }
   return counts;
 }
 
 /** The script most of the letters are in; Han with any Kana is reported as Kana (Japanese). */
 export function dominantScript(text: string): Script | undefined {
-  const counts = scriptCounts(text);
+  return dominantScriptOf(scriptCounts(text));
+}
+
+/** dominantScript from letter counts (scriptCounts). */
+export function dominantScriptOf(counts: Map<Script, number>): Script | undefined {
   let best: Script | undefined;
   let bestCount = 0;
   for (const [script, n] of counts) {

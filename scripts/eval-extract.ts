@@ -3,9 +3,9 @@
 // benchmark's own metric, with speed and memory. Each system × DOM runs in its own child process,
 // one after another, so that its time and resident memory are its own.
 //
-//   npm run eval:extract                         feedsift on the default DOM (linkedom) + Readability on jsdom and linkedom
+//   npm run eval:extract                         feedsift on the default DOM (lean) + Readability on jsdom and the default DOM
 //   npm run eval:extract -- --dom jsdom          feedsift and Readability, both on jsdom
-//   npm run eval:extract -- --compare-doms       both systems on jsdom, linkedom and happy-dom
+//   npm run eval:extract -- --compare-doms       both systems on every DOM (jsdom, linkedom, happy-dom, lean)
 //   npm run eval:extract -- --pages 20           the first 20 pages (by key) for a quick run
 //   npm run eval:extract -- --json report.json   also write the report, with per-page counts
 //   npm run eval:extract -- --update-baseline    pin feedsift's figures in bench/extraction-baseline.json
@@ -33,7 +33,7 @@ import {
   type ZytePage,
 } from './lib/zyte-eval.ts';
 
-const USAGE = `usage: npm run eval:extract -- [--dom jsdom|linkedom|happy-dom] [--pages N] [--json FILE]
+const USAGE = `usage: npm run eval:extract -- [--dom jsdom|linkedom|happy-dom|lean] [--pages N] [--json FILE]
                               [--compare-doms] [--update-baseline [--note TEXT]]`;
 
 interface Run {

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_DOM } from '../../pipeline/dom.ts';
+import { processPage } from '../../pipeline/process-page.ts';
 import { describe, expect, it } from 'vitest';
 import {
   ACCEPTANCE,
@@ -48,6 +49,21 @@ describe.skipIf(!hasEval)('extraction on the Zyte benchmark (CI gate)', () => {
     expect(ours.f1).toBeGreaterThanOrEqual(ACCEPTANCE.f1);
     expect(ours.precision).toBeGreaterThanOrEqual(ACCEPTANCE.precision);
     expect(ours.recall).toBeGreaterThanOrEqual(ACCEPTANCE.recall);
+  }, 300_000);
+
+  // The default DOM (lean, pipeline/lean-dom.ts) is feedsift's own; it keeps linkedom's parser and
+  // tree, and the page stages must give the very same result on both, page by page.
+  it('the page stages give the same result on the lean DOM as on linkedom, on every page', async () => {
+    const pages = loadZytePages();
+    const differing: string[] = [];
+    for (const page of pages) {
+      const ctx = { url: page.url };
+      const lean = await processPage(page.html, { ...ctx, dom: 'lean' });
+      const linkedom = await processPage(page.html, { ...ctx, dom: 'linkedom' });
+      if (JSON.stringify(lean) !== JSON.stringify(linkedom)) differing.push(page.key);
+    }
+    expect(pages.length).toBe(181);
+    expect(differing).toEqual([]);
   }, 300_000);
 
   it('npm run eval:extract prints both systems and writes the JSON report (--pages 3)', () => {

@@ -3,7 +3,7 @@ import { JSDOM, VirtualConsole } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { DOM_KINDS } from '../../pipeline/dom.ts';
 import { PermanentError } from '../../pipeline/errors.ts';
-import { chooseTitle, extractPage, extractPageWithRegion, nameWords } from '../../pipeline/extract.ts';
+import { chooseTitle, extractPage, extractPageWithRegion, MAX_DEPTH, nameWords } from '../../pipeline/extract.ts';
 
 const PARAS = [
   'The United States has signalled its readiness to provide intelligence, surveillance, and air defence support to any European-led security initiative for postwar Ukraine, officials said.',
@@ -194,6 +194,21 @@ describe('extractPage: fallbacks and errors', () => {
   it('throws TOO_LARGE above maxElements, and BAD_URL for a page URL that is not one', () => {
     expect(() => extractPage(page(), { url: URL_, maxElements: 5 })).toThrow(expect.objectContaining({ code: 'TOO_LARGE' }));
     expect(() => extractPage(page(), { url: 'not a url' })).toThrow(expect.objectContaining({ code: 'BAD_URL' }));
+  });
+
+  // Readability's time grows with the cube of the nesting depth: the limit keeps a page built to
+  // be slow from holding a worker for minutes.
+  it.each([
+    [MAX_DEPTH - 10, 'extracted'],
+    [MAX_DEPTH + 10, 'TOO_LARGE'],
+    [20_000, 'TOO_LARGE'],
+  ])('a page nesting its article %i elements deep: %s', (depth, outcome) => {
+    const nested = `<html><body>${'<div>'.repeat(depth)}<p>${PARAS.join('</p><p>')}</p>${'</div>'.repeat(depth)}</body></html>`;
+    if (outcome === 'TOO_LARGE') {
+      expect(() => extractPage(nested, { url: URL_ })).toThrow(expect.objectContaining({ code: 'TOO_LARGE', message: expect.stringMatching(/deep, more than the 512 allowed/) }));
+    } else {
+      expect(extractPage(nested, { url: URL_ }).blocks.map((b) => b.text)).toEqual(PARAS);
+    }
   });
 });
 

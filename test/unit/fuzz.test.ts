@@ -215,7 +215,7 @@ describe('fuzz: page stages', () => {
     }
     return html;
   };
-  async function typedPage(html: string, dom: 'jsdom' | 'linkedom'): Promise<void> {
+  async function typedPage(html: string, dom: 'jsdom' | 'linkedom' | 'lean'): Promise<void> {
     let result: Awaited<ReturnType<typeof processPage>> | undefined;
     try {
       result = await processPage(html, { url: 'http://news.test/story', dom });
@@ -242,6 +242,32 @@ describe('fuzz: page stages', () => {
       { seed: SEED, numRuns: 40 },
     );
   }, 60_000);
+
+  it('mutations of the fixture pages, on the lean DOM (the default): a result or a FeedsiftError', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...PAGES), editsArb, async (page, edits) => typedPage(applyEdits(page, edits), 'lean')),
+      { seed: SEED, numRuns: 40 },
+    );
+  }, 60_000);
+
+  // The lean DOM keeps linkedom's parser and tree: on any page the page stages must give the
+  // same result (or the same error) on both.
+  it('mutations of the fixture pages: the same result on the lean DOM as on linkedom', async () => {
+    const outcome = async (html: string, dom: 'linkedom' | 'lean'): Promise<unknown> => {
+      try {
+        return await processPage(html, { url: 'http://news.test/story', dom });
+      } catch (err) {
+        return isFeedsiftError(err) ? `${err.name} ${err.code}` : `untyped ${String(err)}`;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...PAGES), editsArb, async (page, edits) => {
+        const html = applyEdits(page, edits);
+        expect(await outcome(html, 'lean')).toEqual(await outcome(html, 'linkedom'));
+      }),
+      { seed: SEED + 1, numRuns: 150 },
+    );
+  }, 120_000);
 
   // Found by the property above: linkedom builds no <html> root for these, and extract.ts then
   // threw a TypeError instead of a result or a FeedsiftError (fixed in pipeline/dom.ts).

@@ -54,7 +54,7 @@ const MARKUP = /<\s*\/?\s*[a-z!?][^>]*>|<!--|<!\[CDATA\[|\bon[a-z]+\s*=|javascri
 
 describe('safe output: text and removed[].text are plain text on hostile pages', () => {
   it.each(HOSTILE)('%s', async (_label, construct) => {
-    for (const dom of ['linkedom', 'jsdom'] as const) {
+    for (const dom of ['lean', 'linkedom', 'jsdom'] as const) {
       const r = await processPage(hostilePage(construct), { url: 'https://courier.test/news/transport-budget', dom });
       // the article itself is there …
       for (const p of ARTICLE) expect(r.text, dom).toContain(p);
