@@ -1,6 +1,7 @@
 // Loads the configuration once at start: environment + feeds file (+ OPML imports),
 // validated together so that every problem is reported at once, then frozen.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
@@ -44,6 +45,8 @@ export interface Settings {
   logLevel: EnvValues['FEEDSIFT_LOG_LEVEL'];
   pollConcurrency: number;
   articleConcurrency: number;
+  /** Page threads (0: the main thread), their per-page deadline and recycling (workers/page-pool.ts). */
+  cpu: { threads: number; pageTimeoutMs: number; maxPagesPerThread: number; maxHeapMb: number };
   jobAttempts: number;
   backoffMs: number;
   maxItemsPerFeed: number;
@@ -93,6 +96,12 @@ export function settingsFromEnv(v: EnvValues): Settings {
     logLevel: v.FEEDSIFT_LOG_LEVEL,
     pollConcurrency: v.FEEDSIFT_POLL_CONCURRENCY,
     articleConcurrency: v.FEEDSIFT_ARTICLE_CONCURRENCY,
+    cpu: {
+      threads: v.FEEDSIFT_CPU_THREADS === 'auto' ? availableParallelism() : v.FEEDSIFT_CPU_THREADS,
+      pageTimeoutMs: v.FEEDSIFT_PAGE_TIMEOUT_MS,
+      maxPagesPerThread: v.FEEDSIFT_CPU_THREAD_MAX_PAGES,
+      maxHeapMb: v.FEEDSIFT_CPU_THREAD_MAX_HEAP_MB,
+    },
     jobAttempts: v.FEEDSIFT_JOB_ATTEMPTS,
     backoffMs: v.FEEDSIFT_BACKOFF_MS,
     maxItemsPerFeed: v.FEEDSIFT_MAX_ITEMS_PER_FEED,

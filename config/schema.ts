@@ -140,6 +140,13 @@ export const envOptions = {
   FEEDSIFT_LOG_LEVEL: [z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), 'pino log level (logs go to stderr).'],
   FEEDSIFT_POLL_CONCURRENCY: [int(1, 256).default(4), 'Feed polls one worker process runs at once.'],
   FEEDSIFT_ARTICLE_CONCURRENCY: [int(1, 256).default(4), 'Article jobs (fetch, extract, language, strip) one worker process runs at once.'],
+  FEEDSIFT_CPU_THREADS: [
+    z.union([z.literal('auto'), int(0, 256)]).default('auto'),
+    'Page threads of one worker process (decode, DOM, extraction, language, strip off the event loop); auto: the cores available to the process (os.availableParallelism()); 0: on the main thread.',
+  ],
+  FEEDSIFT_PAGE_TIMEOUT_MS: [int(10, 3_600_000).default(60_000), 'Deadline of one page on its page thread; past it the job fails with PAGE_TIMEOUT and the thread is replaced (with FEEDSIFT_CPU_THREADS=0 there is no deadline).'],
+  FEEDSIFT_CPU_THREAD_MAX_PAGES: [int(0, 100_000_000).default(0), 'A page thread is replaced by a fresh one after this many pages (its heap goes with it); 0: never.'],
+  FEEDSIFT_CPU_THREAD_MAX_HEAP_MB: [int(0, 65_536).default(256), 'V8 old-generation heap limit of each page thread (MiB); a page that needs more fails with PAGE_WORKER_CRASHED, its thread replaced; 0: V8\'s default.'],
   FEEDSIFT_JOB_ATTEMPTS: [int(1, 50).default(4), 'Attempts for a job failing with a retryable error (permanent errors fail at once).'],
   FEEDSIFT_BACKOFF_MS: [int(0, 3_600_000).default(2000), 'First retry delay; doubles each attempt (a Retry-After from the server wins).'],
   FEEDSIFT_LOCK_DURATION_MS: [int(1000, 3_600_000).default(30_000), 'Lock a worker holds on an active job; a job whose worker died (lock expired) is taken up again by the stalled-job check, which runs this often.'],

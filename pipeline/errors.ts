@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   // infrastructure
   'LOCK_TIMEOUT',
   'HOST_BUSY', // worker: no per-host request slot within FEEDSIFT_HOST_MAX_WAIT_MS; the job is retried later
+  'PAGE_TIMEOUT', // worker: a page ran past FEEDSIFT_PAGE_TIMEOUT_MS on its page thread; the thread was stopped and replaced
+  'PAGE_WORKER_CRASHED', // worker: the page thread died mid-page (out of memory, a crash); replaced, the job is retried
   'REDIS_UNAVAILABLE',
   'CONFIG_INVALID',
 ] as const;

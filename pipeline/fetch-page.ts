@@ -26,12 +26,28 @@ function looksLikeHtml(body: Buffer): boolean {
   return head.startsWith('<!doctype html') || head.startsWith('<html') || /^(<!--[\s\S]*?-->\s*)*<(html|head|body)\b/.test(head);
 }
 
+/** An article page as it came off the wire: checked to be HTML, not yet decoded. */
+export interface RawPage {
+  /** URL after redirects. */
+  finalUrl: string;
+  status: number;
+  /** The decompressed body. */
+  body: Uint8Array;
+  /** The Content-Type header as sent ('' when absent). */
+  contentType: string;
+}
+
 /**
  * Fetches an article page. Network and HTTP failures are the errors of pipeline/http.ts with
  * stage `fetch-page`; a response that is not HTML is PermanentError NOT_HTML; a decoded page
  * longer than `http.maxPageChars` is PermanentError TOO_LARGE (the DOM never sees it).
  */
 export async function fetchPage(url: string, http: Partial<HttpOptions> = {}): Promise<FetchedPage> {
+  return decodePage(await fetchPageBytes(url, http), http.maxPageChars ?? defaultHttpOptions.maxPageChars);
+}
+
+/** The I/O half of fetchPage: the request and the content-type check, no decoding. */
+export async function fetchPageBytes(url: string, http: Partial<HttpOptions> = {}): Promise<RawPage> {
   const res = await httpGet({ url, accept: PAGE_ACCEPT }, http, 'fetch-page');
   const contentType = res.headers['content-type'] ?? '';
   const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
@@ -43,14 +59,23 @@ export async function fetchPage(url: string, http: Partial<HttpOptions> = {}): P
       contentType,
     });
   }
-  const decoded = decodeBytes(res.body, { contentType, kind: 'html' });
-  const maxPageChars = http.maxPageChars ?? defaultHttpOptions.maxPageChars;
+  return { finalUrl: res.url, status: res.status, body: res.body, contentType };
+}
+
+/**
+ * The CPU half of fetchPage: decodes the bytes by their real charset; a decoded page longer
+ * than `maxPageChars` is PermanentError TOO_LARGE. Runs wherever the page stages run (a page
+ * thread, see workers/page-pool.ts), so the body may arrive as a plain Uint8Array.
+ */
+export function decodePage(raw: RawPage, maxPageChars: number): FetchedPage {
+  const body = Buffer.isBuffer(raw.body) ? raw.body : Buffer.from(raw.body.buffer, raw.body.byteOffset, raw.body.byteLength);
+  const decoded = decodeBytes(body, { contentType: raw.contentType, kind: 'html' });
   if (decoded.text.length > maxPageChars) {
-    throw new PermanentError('fetch-page', 'TOO_LARGE', `page has ${decoded.text.length} characters, more than the ${maxPageChars} handed to the DOM (GET ${res.url})`, {
-      url: res.url,
-      status: res.status,
+    throw new PermanentError('fetch-page', 'TOO_LARGE', `page has ${decoded.text.length} characters, more than the ${maxPageChars} handed to the DOM (GET ${raw.finalUrl})`, {
+      url: raw.finalUrl,
+      status: raw.status,
       limit: maxPageChars,
     });
   }
-  return { finalUrl: res.url, status: res.status, html: decoded.text, charset: decoded.charset, contentType };
+  return { finalUrl: raw.finalUrl, status: raw.status, html: decoded.text, charset: decoded.charset, contentType: raw.contentType };
 }

@@ -2,7 +2,10 @@
 // per second `feedsift start --roles article,dedupe --no-schedule` processes get through, on this
 // machine, against real Redis and a loopback page server. Not part of `npm test`.
 //
-//   npx node scripts/throughput.ts [--articles 600] [--workers 1,2] [--repeat 1] [--warmup 24]
+//   npx node scripts/throughput.ts [--articles 600] [--workers 1,2] [--repeat 1] [--warmup 24] [--cpu-threads 1,2]
+//
+// --cpu-threads: FEEDSIFT_CPU_THREADS of the worker processes, one measurement per value (for
+// each worker count); without it they take FEEDSIFT_CPU_THREADS from this environment.
 //
 // Pages: the 181 Zyte benchmark pages (../shared/eval) when present, else the fixture outlets'
 // pages — real HTML, so the extraction costs what it costs on real sites. Article i is page
@@ -41,10 +44,13 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '24' },
     timeout: { type: 'string', default: '1800' },
+    'cpu-threads': { type: 'string', default: '' },
   },
 });
 const ARTICLES = Number(args.articles);
 const WORKER_COUNTS = args.workers.split(',').map(Number);
+/** FEEDSIFT_CPU_THREADS values to measure; [undefined]: the environment's. */
+const CPU_THREADS: Array<string | undefined> = args['cpu-threads'] ? args['cpu-threads'].split(',').map((t) => t.trim()) : [undefined];
 const REPEAT = Number(args.repeat);
 const WARMUP = Number(args.warmup);
 const HOST = 'throughput.test';
@@ -95,14 +101,16 @@ async function main(): Promise<void> {
 
   const results: Array<Record<string, unknown>> = [];
   for (let round = 0; round < REPEAT; round++) {
-    for (const n of WORKER_COUNTS) results.push(await measure(n, port, handle.url, redis));
+    for (const n of WORKER_COUNTS) for (const t of CPU_THREADS) results.push(await measure(n, port, handle.url, redis, t));
   }
 
-  const perWorkers = WORKER_COUNTS.map((n) => {
-    const rates = results.filter((r) => r.workers === n).map((r) => r.articlesPerSecond as number).sort((a, b) => a - b);
-    return { workers: n, articlesPerSecond: rates, median: rates[Math.floor(rates.length / 2)]! };
-  });
-  const base = perWorkers.find((p) => p.workers === WORKER_COUNTS[0])!.median;
+  const perWorkers = WORKER_COUNTS.flatMap((n) =>
+    CPU_THREADS.map((t) => {
+      const rates = results.filter((r) => r.workers === n && r.cpuThreads === (t ?? null)).map((r) => r.articlesPerSecond as number).sort((a, b) => a - b);
+      return { workers: n, ...(t === undefined ? {} : { cpuThreads: t }), articlesPerSecond: rates, median: rates[Math.floor(rates.length / 2)]! };
+    }),
+  );
+  const base = perWorkers[0]!.median;
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
         pages: source,
         articles: ARTICLES,
         runs: results,
-        summary: perWorkers.map((p) => ({ ...p, ratioTo: `${(p.median / base).toFixed(2)} × ${WORKER_COUNTS[0]} worker(s)` })),
+        summary: perWorkers.map((p) => ({ ...p, ratioTo: `${(p.median / base).toFixed(2)} × ${WORKER_COUNTS[0]} worker(s)${CPU_THREADS[0] === undefined ? '' : ` with ${CPU_THREADS[0]} CPU thread(s)`}` })),
       },
       null,
       2,
@@ -155,7 +163,7 @@ async function cpuSnapshot(workers: ChildProcess[], redis: Redis): Promise<Recor
   };
 }
 
-async function measure(n: number, port: number, redisUrl: string, redis: Redis): Promise<Record<string, unknown>> {
+async function measure(n: number, port: number, redisUrl: string, redis: Redis, cpuThreads?: string): Promise<Record<string, unknown>> {
   const prefix = `tput-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}-${n}`;
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
@@ -168,6 +176,7 @@ async function measure(n: number, port: number, redisUrl: string, redis: Redis):
     // one loopback server stands for every outlet (see the header)
     FEEDSIFT_HOST_CONCURRENCY: '64',
     FEEDSIFT_HOST_DELAY_MS: '0',
+    ...(cpuThreads === undefined ? {} : { FEEDSIFT_CPU_THREADS: cpuThreads }),
   };
   const workers: ChildProcess[] = [];
   for (let w = 0; w < n; w++) {
@@ -228,6 +237,7 @@ async function measure(n: number, port: number, redisUrl: string, redis: Redis):
     const failed = (await article.getFailedCount()) + (await dedupe.getFailedCount());
     const result = {
       workers: n,
+      cpuThreads: cpuThreads ?? null,
       articles: ARTICLES,
       seconds: Math.round(seconds * 10) / 10,
       articlesPerSecond: Math.round((ARTICLES / seconds) * 100) / 100,

@@ -2,16 +2,18 @@
 // text (never the HTML) to the dedupe queue under a deterministic id.
 import type { Job } from 'bullmq';
 import { describeError } from '../pipeline/errors.ts';
-import { isDrop, processArticle } from '../pipeline/article.ts';
+import { cleanArticle, fetchArticlePage, isDrop } from '../pipeline/article.ts';
 import { filterArticle, filterResolver, type FilterReason } from '../pipeline/filter.ts';
 import { textVersion } from '../pipeline/publish.ts';
 import { adapt, isFinalAttempt } from './adapter.ts';
 import { internalJobOptions, type WorkerContext } from './context.ts';
 import { articleJobSchema, parseJob, QUEUES, type DedupeJob } from './jobs.ts';
 import { countOutcome } from './stats.ts';
+import type { PageCleaner } from './page-pool.ts';
 import { HostGate } from './politeness.ts';
 
-export function articleProcessor(ctx: WorkerContext) {
+/** `pages`: where the CPU half runs (page threads, workers/page-pool.ts); default the main thread. */
+export function articleProcessor(ctx: WorkerContext, pages: Pick<PageCleaner, 'clean'> = { clean: cleanArticle }) {
   const { prefix } = ctx.settings;
   const gate = new HostGate(ctx.redis, prefix, ctx.settings.politeness, ctx.settings.http);
   const filterFor = filterResolver(ctx.settings.filters, ctx.settings.minWords);
@@ -28,10 +30,12 @@ export function articleProcessor(ctx: WorkerContext) {
     };
     let result;
     try {
-      // a slot of the page's host (robots.txt checked first) is held around the fetch
-      result = await gate.around(item.link, { robots: true }, () =>
-        processArticle(item, feed, { http: ctx.settings.http, minWords: filter.minWords, now: ctx.now }),
+      // a slot of the page's host (robots.txt checked first) is held around the fetch only;
+      // the page stages run after it, on a page thread when there are any (FEEDSIFT_CPU_THREADS)
+      const task = await gate.around(item.link, { robots: true }, () =>
+        fetchArticlePage(item, feed, { http: ctx.settings.http, minWords: filter.minWords, now: ctx.now }),
       );
+      result = await pages.clean(task);
     } catch (err) {
       const { code, message } = describeError(err);
       if (isFinalAttempt(job, err)) await Promise.all([countOutcome(ctx.redis, prefix, runId, 'articles.failed'), countOutcome(ctx.redis, prefix, runId, `articles.failed.${code}`)]);

@@ -11,6 +11,7 @@ import { dedupeProcessor } from './dedupe.ts';
 import { INTERNAL_QUEUES, OUTPUT_QUEUES, QUEUES, type PollJob } from './jobs.ts';
 import type { Logger } from './log.ts';
 import { FeedStore } from './feed-state.ts';
+import { createPageCleaner, type PageCleaner } from './page-pool.ts';
 import { pollProcessor } from './poll.ts';
 import { readStats } from './stats.ts';
 
@@ -23,6 +24,8 @@ export const ALL_ROLES: readonly Role[] = ['poll', 'article', 'dedupe'];
 export interface Runtime {
   ctx: WorkerContext;
   workers: Worker[];
+  /** Where article pages are cleaned: the page threads (FEEDSIFT_CPU_THREADS), closed by close(). */
+  pages: PageCleaner;
   /**
    * Stops taking jobs, lets in-flight ones finish, closes every connection. With `timeoutMs`,
    * gives up waiting after it and drops the connections (the unfinished jobs stay active until
@@ -57,14 +60,20 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
   const redis = redisConnection(opts.redisUrl);
   const queues = openQueues(redis, settings.prefix);
   const ctx: WorkerContext = { settings, redis, queues, log: opts.log, now: opts.now ?? (() => new Date()) };
+  const roles = opts.roles ?? ALL_ROLES;
+  // the article stage's CPU half on page threads (started on first use; idle ones never keep the process alive)
+  const pages = createPageCleaner({ ...settings.cpu, threads: roles.includes('article') ? settings.cpu.threads : 0 });
+  if (roles.includes('article') && settings.cpu.threads > settings.articleConcurrency) {
+    opts.log.warn({ cpuThreads: settings.cpu.threads, articleConcurrency: settings.articleConcurrency }, 'more page threads than article jobs in flight: some threads will stay idle (raise FEEDSIFT_ARTICLE_CONCURRENCY)');
+  }
   const processors: Record<Role, { queue: QueueName; concurrency: number; fn: (job: Job) => Promise<unknown> }> = {
     poll: { queue: QUEUES.poll, concurrency: settings.pollConcurrency, fn: pollProcessor(ctx) },
-    article: { queue: QUEUES.article, concurrency: settings.articleConcurrency, fn: articleProcessor(ctx) },
+    article: { queue: QUEUES.article, concurrency: settings.articleConcurrency, fn: articleProcessor(ctx, pages) },
     dedupe: { queue: QUEUES.dedupe, concurrency: 1, fn: dedupeProcessor(ctx) },
   };
   const workers: Worker[] = [];
   const connections: Redis[] = [redis];
-  for (const role of opts.roles ?? ALL_ROLES) {
+  for (const role of roles) {
     const p = processors[role];
     const connection = redisConnection(opts.redisUrl);
     connections.push(connection);
@@ -92,6 +101,7 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
   return {
     ctx,
     workers,
+    pages,
     async close(closeOpts = {}) {
       const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
       let timer: NodeJS.Timeout | undefined;
@@ -104,8 +114,10 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
       if (!finished) {
         opts.log.error({ timeoutMs: closeOpts.timeoutMs }, 'in-flight jobs did not finish before the shutdown deadline; closing forcefully');
         for (const c of connections) c.disconnect();
+        await pages.close();
         return false;
       }
+      await pages.close();
       await Promise.all(Object.values(queues).map((q) => q.close()));
       await Promise.all(connections.map((c) => c.quit().catch(() => {})));
       return true;

@@ -105,7 +105,8 @@ export async function runOnceWithRedis(opts: OnceOptions): Promise<OnceResult> {
  */
 export async function startForever(config: Config, log: Logger, roles: readonly Role[], schedule: boolean, opts: { port?: number } = {}): Promise<number> {
   const handle = await configuredRedis(config);
-  log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix, roles, schedule }, 'starting');
+  const cpuThreads = roles.includes('article') ? config.settings.cpu.threads : 0;
+  log.info({ redis: handle.embedded ? `embedded ${handle.url}` : handle.url, prefix: config.settings.prefix, roles, schedule, articleConcurrency: config.settings.articleConcurrency, cpuThreads }, 'starting');
   const runtime = await startRuntime(config, { redisUrl: handle.url, log, roles });
   // /metrics, /healthz, /readyz and the dashboard (workers/http-server.ts); a port in use stops the start
   const http = await startHttpServer({ runtime, feeds: config.feeds, ...(opts.port !== undefined ? { port: opts.port } : {}) }).catch(async (err: unknown) => {
