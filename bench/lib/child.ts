@@ -14,7 +14,7 @@ import { EVAL_DIR, runSystem, scoreRun, SYSTEMS, ZYTE_DIR, loadZytePages, type S
 import { wordsReversed } from './page-server.ts';
 
 /** Pages run untimed first (JIT, CLD3's WebAssembly), then the timed run over every page once. */
-const WARMUP_PAGES = 5;
+const WARMUP_PAGES = 20;
 /** News-pairs articles the language stage warms up on. */
 const WARMUP_ARTICLES = 40;
 

@@ -7,12 +7,26 @@ import type { ExtractionSection, LanguageFigures, LanguageSection } from './repo
 
 const pagesArg = (pages: number | undefined): string => (pages === undefined ? 'all' : String(pages));
 
+/** Runs of each system, alternating (feedsift, Readability, feedsift, …); each keeps its fastest. */
+const EXTRACTION_ROUNDS = 2;
+
 export async function benchExtraction(pages: number | undefined, log: (s: string) => void): Promise<ExtractionSection> {
-  log(`extraction: feedsift on ${DEFAULT_DOM} …`);
-  const ours = await runChild<ExtractionChildResult>(['extraction', 'feedsift', DEFAULT_DOM, pagesArg(pages)], true);
-  log(`extraction: feedsift ${ours.result.pagesPerSecond.toFixed(1)} pages/s, F1 ${ours.result.f1.toFixed(4)}; Readability on jsdom …`);
-  const base = await runChild<ExtractionChildResult>(['extraction', 'readability', 'jsdom', pagesArg(pages)], true);
-  log(`extraction: Readability on jsdom ${base.result.pagesPerSecond.toFixed(1)} pages/s, F1 ${base.result.f1.toFixed(4)}`);
+  // Alternating runs, the fastest of each system kept: a burst of other load on the machine
+  // slows one run, not the comparison (the F1 of every run is the same: the systems are deterministic).
+  let ours: Awaited<ReturnType<typeof runChild<ExtractionChildResult>>> | undefined;
+  let base: typeof ours;
+  const faster = (a: typeof ours, b: NonNullable<typeof ours>) => (!a || b.result.pagesPerSecond > a.result.pagesPerSecond ? b : a);
+  for (let round = 1; round <= EXTRACTION_ROUNDS; round++) {
+    log(`extraction (run ${round} of ${EXTRACTION_ROUNDS}): feedsift on ${DEFAULT_DOM} …`);
+    const o = await runChild<ExtractionChildResult>(['extraction', 'feedsift', DEFAULT_DOM, pagesArg(pages)], true);
+    log(`extraction: feedsift ${o.result.pagesPerSecond.toFixed(1)} pages/s, F1 ${o.result.f1.toFixed(4)}; Readability on jsdom …`);
+    const b = await runChild<ExtractionChildResult>(['extraction', 'readability', 'jsdom', pagesArg(pages)], true);
+    log(`extraction: Readability on jsdom ${b.result.pagesPerSecond.toFixed(1)} pages/s, F1 ${b.result.f1.toFixed(4)}`);
+    ours = faster(ours, o);
+    base = faster(base, b);
+  }
+  ours = ours!;
+  base = base!;
   const a = ours.result;
   const b = base.result;
   return {
@@ -34,7 +48,7 @@ export async function benchExtraction(pages: number | undefined, log: (s: string
     pinned: ours.pinned,
     note:
       "feedsift's page stages (processPage: extract, language, strip) vs plain @mozilla/readability on jsdom, " +
-      'over the Zyte pages decoded in advance; each in its own process, 5 pages with their words reversed untimed first, then every page once; scored with the benchmark metric (scripts/lib/zyte-eval.ts)',
+      'over the Zyte pages decoded in advance; each in its own process, 20 pages with their words reversed untimed first (a long-running worker runs optimised code), then every page once; two such runs of each system, alternating, the faster of each kept; scored with the benchmark metric (scripts/lib/zyte-eval.ts)',
   };
 }
 
