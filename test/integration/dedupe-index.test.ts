@@ -114,6 +114,28 @@ describe('DedupeIndex on the founding case', () => {
     expect((await index.story(first[0]!.storyId))?.members).toHaveLength(3);
   });
 
+  it('answers a re-delivered article from its record once the short-lived decision record is gone, writing nothing', async () => {
+    const first = await decideAll(seeds.slice(0, 3));
+    const keysBefore = (await redis.keys(`${prefix}:*`)).sort();
+    // the decision records (d:) expire after minutes; the article records stay for the window
+    const decisionKeys = await redis.keys(`${prefix}:{dedupe}:d:*`);
+    expect(decisionKeys).toHaveLength(3);
+    await redis.del(...decisionKeys);
+    const again = await decideAll(seeds.slice(0, 3));
+    const story = (await index.story(first[0]!.storyId))!;
+    again.forEach((d, k) => {
+      const was = first[k]!;
+      expect(d).toMatchObject({ kind: was.kind, articleId: was.articleId, storyId: was.storyId, story: { memberCount: 3 } });
+      if (d.kind === 'duplicate' && was.kind === 'duplicate') {
+        expect(d.evidence).toEqual({ ...was.evidence, sharedTerms: [], sharedEntities: [] });
+        expect(d.similarity).toBe(was.similarity);
+      }
+    });
+    // no second copy of anything: the same keys (the decisions aside) and the same story
+    expect((await redis.keys(`${prefix}:*`)).filter((k) => !k.includes(':d:')).sort()).toEqual(keysBefore.filter((k) => !k.includes(':d:')));
+    expect(story.members.map((m) => m.id)).toEqual(seeds.slice(0, 3).map((s) => s.id));
+  });
+
   it('gives one story and one duplicate when two workers decide two copies at once', async () => {
     const other = newRedis();
     try {
@@ -317,7 +339,7 @@ describe('DedupeIndex keys', () => {
       keys.push(...batch);
     } while (cursor !== '0');
     const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(':')[2]));
-    expect([...kinds].sort()).toEqual(['art', 'decision', 'df', 'guid', 'hash', 'lsh', 'members', 'post', 'story', 'url']);
+    expect([...kinds].sort()).toEqual(['a', 'd', 'df', 's', 'seq', 'x']);
     const windowMs = 72 * 3_600_000;
     for (const key of keys) {
       // Redis Cluster hashes only the part between the first { and the next }
