@@ -32,6 +32,7 @@ import {
   DOCS_FIELD,
   epochOf,
   MARGIN_HOURS,
+  openedBy,
   RedisDedupeStore,
   type DedupeStore,
   type IndexWrites,
@@ -155,7 +156,23 @@ export class StoryIndex {
 
   /** The story record with its members (join order), or null when unknown or expired. */
   async story(storyId: string): Promise<StoryRecordState | null> {
-    return this.store.story(storyId);
+    const stored = await this.store.story(storyId);
+    if (stored) return stored;
+    // a story of one member is its article's record
+    const epochs = await this.store.epochs();
+    const found = await this.store.postings(epochs.map((e) => ({ hash: nameHash('i', storyId), fromEpoch: e, toEpoch: e })), POSTING_READ_LIMIT);
+    const numbers = found.map((list, i) => [epochs[i]!, list] as const).sort((a, b) => b[0] - a[0]).flatMap(([, list]) => list);
+    const opener = (await this.newestWith(numbers, (a) => a.id === storyId && a.storyId === storyId))?.article;
+    if (!opener) return null;
+    const member = openerMember(opener);
+    return { ...openedBy(member), members: [member] };
+  }
+
+  /** The summary of the story `known` (an article of it) belongs to, as the store has it or as its one member makes it. */
+  async storySummary(known: StoredArticle): Promise<StorySummary> {
+    const stored = await this.store.storySummary(known.storyId);
+    if (stored) return stored;
+    return known.id === known.storyId ? openedBy(openerMember(known)) : lostStory(known);
   }
 
   /**
@@ -212,14 +229,14 @@ export class StoryIndex {
       (await this.exactMatch(article, guidKey, lookup, compact, vocabulary, time)) ??
       (await this.contentMatch(article, compact, vocabulary, dfs, lookup, time));
     const writes = best
-      ? this.duplicateWrites(article, record, compact, best, (await this.store.storySummary(best.candidate.storyId)) ?? lostStory(best.candidate))
+      ? this.duplicateWrites(article, record, compact, best, await this.storySummary(best.candidate))
       : this.storyWrites(article, features, record, compact);
     return { decision: writes.decision, writes };
   }
 
   /** The decision of a version already indexed whose decision record has expired, from its record. */
   private async recalled(a: StoredArticle): Promise<DedupeDecision> {
-    const story = (await this.store.storySummary(a.storyId)) ?? lostStory(a);
+    const story = await this.storySummary(a);
     const d = a.decided;
     if (d.kind === 'update') return { kind: 'update', articleId: a.id, storyId: a.storyId, previousTextHash: d.previousTextHash, story };
     if (d.kind === 'story') return { kind: 'story', articleId: a.id, storyId: a.storyId, story };
@@ -261,7 +278,11 @@ export class StoryIndex {
 
   private record(article: CleanArticle, compact: CompactFeatures, time: number, guidKey: string | null): StoredArticle {
     // an article stored without its language is never judged across languages
-    return storedArticle({ id: article.id, url: article.canonicalUrl, storyId: article.id, time, guidKey }, compact, this.opts.crossLanguage);
+    return storedArticle(
+      { id: article.id, url: article.canonicalUrl, storyId: article.id, source: article.source, publishedAt: article.publishedAt, time, guidKey },
+      compact,
+      this.opts.crossLanguage,
+    );
   }
 
   /** The hashes an article is posted under: its exact-level names, then its posted terms. */
@@ -276,7 +297,15 @@ export class StoryIndex {
     ];
   }
 
-  private writes(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, rest: Pick<IndexWrites, 'decision' | 'story' | 'member' | 'countTerms' | 'replaces'>): IndexWrites {
+  /**
+   * A story of one member has no record of its own (its article's record stands for it): the
+   * member to write first when the record is made (`known` is the story's article at hand).
+   */
+  private openerOf(story: StorySummary, known: StoredArticle): StoryMember | null {
+    return story.memberCount === 1 && known.id === story.storyId && this.opts.maxStoryMembers > 0 ? openerMember(known) : null;
+  }
+
+  private writes(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, rest: Pick<IndexWrites, 'decision' | 'story' | 'member' | 'opener' | 'countTerms' | 'replaces'>): IndexWrites {
     return {
       ...rest,
       textHash: record.textHash,
@@ -297,6 +326,7 @@ export class StoryIndex {
       decision: { kind: 'story', articleId: article.id, storyId: article.id, story },
       story,
       member: memberOf(article, null),
+      opener: null,
       countTerms: [...new Set([...counted, ...features.entities].map(dfKey))],
       replaces: null,
     });
@@ -320,6 +350,7 @@ export class StoryIndex {
       decision: { kind: 'duplicate', articleId: article.id, storyId, similarity: best.match.score, evidence, story },
       story,
       member: before.memberCount < this.opts.maxStoryMembers ? memberOf(article, evidence) : null,
+      opener: this.openerOf(before, best.candidate),
       countTerms: [],
       replaces: null,
     });
@@ -331,11 +362,12 @@ export class StoryIndex {
     const storyId = previous.article.storyId;
     record.storyId = storyId;
     record.decided = { kind: 'update', previousTextHash: previous.article.textHash };
-    const story = (await this.store.storySummary(storyId)) ?? lostStory(previous.article);
+    const story = await this.storySummary(previous.article);
     return this.writes(article, record, compact, {
       decision: { kind: 'update', articleId: article.id, storyId, previousTextHash: previous.article.textHash, story },
       story,
       member: null,
+      opener: this.openerOf(story, previous.article),
       countTerms: [],
       replaces: previous.n,
     });
@@ -511,6 +543,11 @@ function newStory(article: CleanArticle): StorySummary {
 // refreshed whenever a member is written): rebuilt from the member that was found.
 function lostStory(member: StoredArticle): StorySummary {
   return { storyId: member.storyId, canonicalArticleId: member.id, canonicalUrl: member.url, earliestPublishedAt: null, outlets: [], memberCount: 1 };
+}
+
+/** The opening member of a story, from its article's record. */
+function openerMember(a: StoredArticle): StoryMember {
+  return { id: a.id, url: a.url, source: a.source, publishedAt: a.publishedAt, similarity: null, level: null, evidence: null };
 }
 
 function memberOf(article: CleanArticle, evidence: Evidence | null): StoryMember {

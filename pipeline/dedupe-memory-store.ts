@@ -2,6 +2,8 @@
 // (dedupe-store.ts) — the same article numbers, posting buckets, checks, caps and ordering — so a
 // decision taken here is the one the pipeline takes. Used by `feedsift compare`, `feedsift
 // cluster` and the evaluation.
+// Stories are kept here from their first member on (Redis keeps a story of one member in its
+// article's record: the decisions read the same summaries).
 // Differences from Redis, on purpose: no expiry (a dry run over a dump has no clock, and its
 // articles' times may come in any order; Redis expires by wall-clock time, so for the length of
 // one run nothing expires there either, decisions aside: kept here) and one document-frequency
@@ -28,7 +30,7 @@ export class MemoryDedupeStore implements DedupeStore {
   private readonly decisions = new Map<string, DedupeDecision>();
   private readonly stored = new Map<number, Buffer>();
   /** epoch → bucket → postings [check, article number] in commit order. */
-  private readonly epochs = new Map<number, Map<number, Array<[number, number]>>>();
+  private readonly postingBuckets = new Map<number, Map<number, Array<[number, number]>>>();
   private readonly dfs = new Map<string, number>();
   private readonly stories = new Map<string, { summary: StorySummary; members: StoryMember[] }>();
   private seq = 0;
@@ -61,7 +63,7 @@ export class MemoryDedupeStore implements DedupeStore {
     return queries.map((q) => {
       const byEpoch: number[][] = [];
       for (let e = q.toEpoch; e >= q.fromEpoch; e--) {
-        const bucket = this.epochs.get(e)?.get(bucketOf(q.hash)) ?? [];
+        const bucket = this.postingBuckets.get(e)?.get(bucketOf(q.hash)) ?? [];
         byEpoch.push(bucket.filter(([c]) => c === checkOf(q.hash)).map(([, n]) => n));
       }
       return newestFirst(byEpoch, limit);
@@ -82,14 +84,18 @@ export class MemoryDedupeStore implements DedupeStore {
     return s ? structuredClone({ ...s.summary, members: s.members }) : null;
   }
 
+  async epochs(): Promise<number[]> {
+    return [...this.postingBuckets.keys()];
+  }
+
   private apply(w: IndexWrites): void {
     const n = ++this.seq;
     this.decisions.set(decisionDigest(w.articleId, w.textHash), structuredClone(w.decision));
     this.stored.set(n, w.record);
     if (w.replaces !== null) this.stored.delete(w.replaces);
     const epoch = epochOf(w.time);
-    let buckets = this.epochs.get(epoch);
-    if (!buckets) this.epochs.set(epoch, (buckets = new Map()));
+    let buckets = this.postingBuckets.get(epoch);
+    if (!buckets) this.postingBuckets.set(epoch, (buckets = new Map()));
     for (const h of new Set(w.postings)) {
       let list = buckets.get(bucketOf(h));
       if (!list) buckets.set(bucketOf(h), (list = []));

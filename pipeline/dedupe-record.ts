@@ -1,5 +1,6 @@
 // The dedupe index's per-article record in a compact binary form (~0.9 KB instead of ~2 KB of
-// JSON), and how a stored record is compared with a new article.
+// JSON; it is also the story member of an article that opened a story nothing joined yet), and
+// how a stored record is compared with a new article.
 //
 // Terms, entities and headline terms are kept as 32-bit hashes (`termHash`), not strings; the
 // document frequencies are counted under the same hashes (`dfKey`). A stored record is turned
@@ -22,6 +23,9 @@ export interface StoredArticle {
   /** Canonical URL. */
   url: string;
   storyId: string;
+  /** The outlet and the publication date as the article gave it: its story member (a story of one member has no record of its own). */
+  source: string;
+  publishedAt: string | null;
   /** ms since the epoch: publication time when sane, else fetch time. */
   time: number;
   textHash: string;
@@ -204,7 +208,7 @@ class Reader {
 
 /** The stored form of an article's compact features and identity (see StoredArticle). */
 export function storedArticle(
-  base: { id: string; url: string; storyId: string; time: number; guidKey: string | null },
+  base: { id: string; url: string; storyId: string; source: string; publishedAt: string | null; time: number; guidKey: string | null },
   c: CompactFeatures,
   keepLanguage: boolean,
 ): StoredArticle {
@@ -213,6 +217,8 @@ export function storedArticle(
     id: base.id,
     url: base.url,
     storyId: base.storyId,
+    source: base.source,
+    publishedAt: base.publishedAt,
     time: base.time,
     textHash: c.textHash,
     guidHash: base.guidKey ? termHash(base.guidKey) : null,
@@ -242,6 +248,16 @@ export function encodeArticle(a: StoredArticle): Buffer {
   w.str(a.id);
   if (a.storyId !== a.id) w.str(a.storyId);
   w.str(a.url);
+  w.str(a.source);
+  const published = a.publishedAt === null ? Number.NaN : Date.parse(a.publishedAt);
+  if (a.publishedAt === null) w.u8(0);
+  else if (Number.isFinite(published) && new Date(published).toISOString() === a.publishedAt) {
+    w.u8(1);
+    w.f64(published);
+  } else {
+    w.u8(2);
+    w.str(a.publishedAt);
+  }
   w.bytes(Buffer.from(a.textHash, 'hex'));
   if (a.guidHash !== null) w.u32(a.guidHash);
   if (a.language) w.str(a.language);
@@ -256,10 +272,14 @@ export function encodeArticle(a: StoredArticle): Buffer {
     w.u8(bits);
   }
   if (a.titleTerms) {
+    // a headline term is most often one of the terms (its index then), and a short one is its own prefix
     w.varint(a.titleTerms.length);
     for (const [h, p] of a.titleTerms) {
-      w.u32(h);
-      w.u32(p);
+      const at = a.terms.findIndex(([t]) => t === h) + 1;
+      const index = at > 0 && at < 0x80 ? at : 0;
+      w.u8(index | (p !== h ? 0x80 : 0));
+      if (!index) w.u32(h);
+      if (p !== h) w.u32(p);
     }
   }
   if (a.language) for (const h of a.termAnchors ?? a.terms.map(() => 0)) w.u32(h);
@@ -285,6 +305,9 @@ export function decodeArticle(buf: Buffer): StoredArticle {
   const id = r.str();
   const storyId = flags & F_STORY_SELF ? id : r.str();
   const url = r.str();
+  const source = r.str();
+  const publishedTag = r.u8();
+  const publishedAt = publishedTag === 0 ? null : publishedTag === 1 ? new Date(r.f64()).toISOString() : r.str();
   const textHash = r.bytes(32).toString('hex');
   const guidHash = flags & F_GUID ? r.u32() : null;
   const language = flags & F_LANGUAGE ? r.str() : undefined;
@@ -301,7 +324,12 @@ export function decodeArticle(buf: Buffer): StoredArticle {
   let titleTerms: Array<[number, number]> | undefined;
   if (flags & F_TITLE) {
     const n = r.varint();
-    titleTerms = Array.from({ length: n }, (): [number, number] => [r.u32(), r.u32()]);
+    titleTerms = Array.from({ length: n }, (): [number, number] => {
+      const code = r.u8();
+      const index = code & 0x7f;
+      const h = index ? terms[index - 1]![0] : r.u32();
+      return [h, code & 0x80 ? r.u32() : h];
+    });
   }
   const termAnchors = language ? terms.map(() => r.u32()) : undefined;
   const minhash = flags & F_EMPTY_SIG ? null : Uint16Array.from({ length: MINHASH_SIZE }, () => r.u16());
@@ -316,6 +344,8 @@ export function decodeArticle(buf: Buffer): StoredArticle {
     id,
     url,
     storyId,
+    source,
+    publishedAt,
     time,
     textHash,
     guidHash,

@@ -20,9 +20,11 @@
 //                                    as a JSON array, kept
 //                                    DECISION_TTL_MS only (re-delivered jobs); afterwards the
 //                                    record answers (dedupe-index.ts `recalled`)
-//   P:{dedupe}:s:<storyId>           the story: line 1 the summary (empty while it is what its first
-//                                    member opened), then one line per member kept (JSON arrays,
-//                                    members capped by the index)
+//   P:{dedupe}:s:<storyId>           a story of two members or more: line 1 the summary, then one
+//                                    line per member kept (JSON arrays, members capped by the
+//                                    index); a story of one member is its article's record
+//   P:{dedupe}:epochs                zset epoch → wall-clock time of its last write (finding an
+//                                    article by id alone: `StoryIndex.story`)
 //   P:{dedupe}:df:<epoch>            hash term hash (base 36) → stories containing it, "#docs" = count
 // A posting is a 32-bit hash: a content term or entity an article is found by, or one of its
 // exact-level names (id, canonical URL, guid, text hash); the names are checked against the
@@ -75,6 +77,11 @@ export interface IndexWrites {
   story: StorySummary;
   /** Appended to the story's members when the story keeps fewer than the cap. */
   member: StoryMember | null;
+  /**
+   * The member that opened the story, when the story has no record of its own yet (one member:
+   * it lives in that member's article record): written first when the record is made.
+   */
+  opener: StoryMember | null;
   /** Document-frequency keys to count (a new story); empty otherwise. */
   countTerms: string[];
 }
@@ -104,8 +111,11 @@ export interface DedupeStore {
   postings(queries: PostingQuery[], limit: number): Promise<number[][]>;
   /** Document frequencies of the keys, plus `DOCS_FIELD` (stories counted). */
   documentFrequencies(keys: string[]): Promise<Map<string, number>>;
+  /** The story's record; null also for a story of one member (see `IndexWrites.opener`) — except in memory. */
   storySummary(storyId: string): Promise<StorySummary | null>;
   story(storyId: string): Promise<StoryRecordState | null>;
+  /** The epochs postings were written in lately (for finding an article without knowing its time). */
+  epochs(): Promise<number[]>;
 }
 
 export const DOCS_FIELD = '#docs';
@@ -163,21 +173,13 @@ export function openedBy(m: StoryMember): StorySummary {
   };
 }
 
-/**
- * A story summary as its record's first line (a JSON array: no field names); empty when it is
- * the summary of a story its first member (`opener`, written with it) just opened.
- */
-export function summaryLine(s: StorySummary, opener: StoryMember | null): string {
-  if (opener && JSON.stringify(openedBy(opener)) === JSON.stringify(s)) return '';
-  const row: SummaryRow = [s.storyId, s.canonicalArticleId, s.canonicalUrl, s.earliestPublishedAt, s.outlets, s.memberCount];
-  return JSON.stringify(row);
+/** A story summary as its record's first line (a JSON array: no field names). */
+export function summaryLine(s: StorySummary): string {
+  return JSON.stringify(summaryRow(s));
 }
 
-/** A story record's summary from its first two lines (the second: its first member). */
-export function parseSummary(line: string, firstMember: string | undefined): StorySummary {
-  if (line === '') return openedBy(parseMember(firstMember!));
-  const [storyId, canonicalArticleId, canonicalUrl, earliestPublishedAt, outlets, memberCount] = JSON.parse(line) as SummaryRow;
-  return { storyId, canonicalArticleId, canonicalUrl, earliestPublishedAt, outlets, memberCount };
+export function parseSummary(line: string): StorySummary {
+  return fromSummaryRow(JSON.parse(line) as SummaryRow);
 }
 
 type DecisionRow =
@@ -250,7 +252,9 @@ const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 // [command, keyIndex, ...args]; an argument that is a JSON number n stands for ARGV[n] (binary
 // values); every key is passed in KEYS so the script is Cluster-correct. Two commands of its own:
 //   POST key check n cap ttl     append the 6-byte posting, keep the newest `cap` bytes
-//   STORY key summary member ttl replace the summary line, append the member line ('' : none)
+//   STORY key summary member opener ttl
+//                                replace the summary line, append the member line ('': none); a
+//                                missing record is made, with the opener's line first ('': none)
 const COMMIT_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local ops = cjson.decode(ARGV[2])
@@ -275,10 +279,12 @@ for _, op in ipairs(ops) do
     if v then
       local nl = string.find(v, '\\n', 1, true)
       if nl then rest = string.sub(v, nl) end
+    elseif args[3] ~= '' then
+      rest = '\\n' .. args[3]
     end
     local out = args[1] .. rest
     if args[2] ~= '' then out = out .. '\\n' .. args[2] end
-    redis.call('SET', key, out, 'PX', args[3])
+    redis.call('SET', key, out, 'PX', args[4])
   else
     redis.call(op[1], key, unpack(args))
   end
@@ -425,15 +431,19 @@ export class RedisDedupeStore implements DedupeStore {
   async storySummary(storyId: string): Promise<StorySummary | null> {
     const raw = await this.redis.get(this.key('s', storyId));
     if (!raw) return null;
-    const [first, second] = raw.split('\n', 2);
-    return parseSummary(first!, second);
+    const nl = raw.indexOf('\n');
+    return parseSummary(nl < 0 ? raw : raw.slice(0, nl));
   }
 
   async story(storyId: string): Promise<StoryRecordState | null> {
     const raw = await this.redis.get(this.key('s', storyId));
     if (!raw) return null;
     const [first, ...members] = raw.split('\n');
-    return { ...parseSummary(first!, members[0]), members: members.map(parseMember) };
+    return { ...parseSummary(first!), members: members.map(parseMember) };
+  }
+
+  async epochs(): Promise<number[]> {
+    return (await this.redis.zrange(this.key('epochs'), '0', '-1')).map(Number);
   }
 
   private async commit(token: string, w: IndexWrites): Promise<boolean> {
@@ -458,7 +468,13 @@ export class RedisDedupeStore implements DedupeStore {
     const epoch = epochOf(w.time);
     const cap = String(BUCKET_CAP * POSTING_BYTES);
     for (const h of new Set(w.postings)) ops.add('POST', this.bucketKey(epoch, bucketOf(h)), String(checkOf(h)), String(n), cap, ttl);
-    ops.add('STORY', this.key('s', w.story.storyId), summaryLine(w.story, w.decision.kind === 'story' ? w.member : null), w.member ? memberLine(w.member) : '', ttl);
+    ops.add('ZADD', this.key('epochs'), String(Date.now()), String(epoch));
+    ops.add('ZREMRANGEBYSCORE', this.key('epochs'), '-inf', `(${Date.now() - this.ttlMs}`);
+    ops.add('PEXPIRE', this.key('epochs'), ttl);
+    // a new story is its article's record until a second member joins
+    if (w.decision.kind !== 'story') {
+      ops.add('STORY', this.key('s', w.story.storyId), summaryLine(w.story), w.member ? memberLine(w.member) : '', w.opener ? memberLine(w.opener) : '', ttl);
+    }
     if (countTerms && w.countTerms.length) {
       const [current] = this.dfEpochs();
       for (const t of new Set(w.countTerms)) ops.add('HINCRBY', current, t, '1');

@@ -107,7 +107,7 @@ export class BulkLoader {
     let story = this.stories.get(candidate.storyId);
     if (!story) {
       await this.flush();
-      story = (await this.store.storySummary(candidate.storyId)) ?? undefined;
+      story = await this.index.storySummary(candidate);
     }
     return story ? { candidate, story } : undefined;
   }

@@ -266,6 +266,20 @@ describe('DedupeIndex story record', () => {
     });
   });
 
+  it('keeps a story of one member in its article record, and gives it back like any story record', async () => {
+    const [d] = await decideAll([seeds[2]!]);
+    expect(await redis.keys(`${prefix}:{dedupe}:s:*`)).toEqual([]);
+    const memory = new MemoryDedupeIndex({ windowHours: 72 });
+    await memory.decide(seeds[2]!);
+    const record = await index.story(d!.storyId);
+    expect(record).toEqual(await memory.story(d!.storyId));
+    expect(record).toMatchObject({ ...d!.story, members: [{ id: seeds[2]!.id, url: seeds[2]!.canonicalUrl, source: seeds[2]!.source, publishedAt: seeds[2]!.publishedAt, evidence: null }] });
+    // the second member makes the story its record, the opener first
+    await index.decide(seeds[0]!);
+    expect((await index.story(d!.storyId))!.members.map((m) => m.id)).toEqual([seeds[2]!.id, seeds[0]!.id]);
+    expect(await index.story('no-such-story')).toBeNull();
+  });
+
   it('prefers any published date over none, and keeps the first seen when no copy has one', async () => {
     const undated = seeds.slice(0, 3).map((s) => ({ ...s, publishedAt: null }));
     const [a, b] = await decideAll(undated.slice(0, 2));
@@ -339,7 +353,7 @@ describe('DedupeIndex keys', () => {
       keys.push(...batch);
     } while (cursor !== '0');
     const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(':')[2]));
-    expect([...kinds].sort()).toEqual(['a', 'd', 'df', 's', 'seq', 'x']);
+    expect([...kinds].sort()).toEqual(['a', 'd', 'df', 'epochs', 's', 'seq', 'x']);
     const windowMs = 72 * 3_600_000;
     for (const key of keys) {
       // Redis Cluster hashes only the part between the first { and the next }
