@@ -371,15 +371,12 @@ export class Vocabulary {
   readonly prefixes = new Map<number, string>();
   /** The signature as stored records hold it: the low 16 bits, empty slots kept apart. */
   readonly minhash: number[];
-  // hashes in base 36 and placeholders, made once per comparison run (candidates share many terms)
-  private readonly names = new Map<number, string>();
+  // placeholders, made once per comparison run (candidates share many terms)
   private readonly placeholders = new Map<string, Map<number, string>>();
 
   /** A hash as its document-frequency key. */
   name(h: number): string {
-    let s = this.names.get(h);
-    if (s === undefined) this.names.set(h, (s = h.toString(36)));
-    return s;
+    return hashName(h);
   }
 
   /** The placeholder string of a hash the article does not have, after `mark` ('' for a term, '@' or '"' for an entity). */
@@ -408,6 +405,19 @@ export class Vocabulary {
     }
     this.minhash = c.minhash.map((v) => (v === EMPTY ? EMPTY : v & 0xffff));
   }
+}
+
+// Hashes in base 36, kept across decisions (the vocabulary of a stream repeats); bounded.
+const NAMES = new Map<number, string>();
+const MAX_NAMES = 200_000;
+
+function hashName(h: number): string {
+  let s = NAMES.get(h);
+  if (s === undefined) {
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    NAMES.set(h, (s = h.toString(36)));
+  }
+  return s;
 }
 
 // four private-use characters spelling a 32-bit hash: a placeholder's five-character prefix

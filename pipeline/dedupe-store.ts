@@ -376,11 +376,14 @@ export class RedisDedupeStore implements DedupeStore {
   }
 
   async postings(queries: PostingQuery[], limit: number): Promise<number[][]> {
+    // only the epochs written to (the registry is written with the postings, and outlives them)
+    const live = new Set(await this.epochs());
     // one key per (epoch, bucket), with the checks wanted from it
     const wanted = new Map<string, Set<number>>();
     const plan = queries.map((q) => {
       const keys: string[] = [];
       for (let e = q.toEpoch; e >= q.fromEpoch; e--) {
+        if (!live.has(e)) continue;
         const k = this.bucketKey(e, bucketOf(q.hash));
         keys.push(k);
         let set = wanted.get(k);
