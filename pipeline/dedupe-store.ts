@@ -17,15 +17,16 @@
 //                                    BUCKET_CAP; epoch = article time / 1 day, bucket = top 15 bits
 //                                    of the posted hash (base 36), check = its low 16 bits
 //   P:{dedupe}:d:<digest>            the DedupeDecision of one version (id + text hash, digested)
-//                                    as a JSON array, kept
-//                                    DECISION_TTL_MS only (re-delivered jobs); afterwards the
-//                                    record answers (dedupe-index.ts `recalled`)
+//                                    as a JSON array, kept DECISION_TTL_MS only (re-delivered
+//                                    jobs); afterwards the record answers (dedupe-index.ts `recalled`)
 //   P:{dedupe}:s:<storyId>           a story of two members or more: line 1 the summary, then one
 //                                    line per member kept (JSON arrays, members capped by the
 //                                    index); a story of one member is its article's record
-//   P:{dedupe}:epochs                zset epoch → wall-clock time of its last write (finding an
-//                                    article by id alone: `StoryIndex.story`)
-//   P:{dedupe}:df:<epoch>            hash term hash (base 36) → stories containing it, "#docs" = count
+//   P:{dedupe}:epochs                zset posting epoch → wall-clock time of its last write: look-ups
+//                                    skip the epochs not in it; finds an article by id alone
+//                                    (`StoryIndex.story`)
+//   P:{dedupe}:df:<n>                hash term hash (base 36) → stories containing it, "#docs" =
+//                                    count; n = wall-clock time / window (two read together)
 // A posting is a 32-bit hash: a content term or entity an article is found by, or one of its
 // exact-level names (id, canonical URL, guid, text hash); the names are checked against the
 // record read, a posting whose check matches another hash is a false candidate and is dropped
@@ -33,6 +34,10 @@
 // the cost of a lookup is bounded by BUCKET_CAP, not by the size of the index.
 // Every key expires: records, posting buckets and stories with the window plus a margin after
 // their last write, decisions after DECISION_TTL_MS, frequencies after two windows.
+// Measured (`npm run bench -- --only dedupe`, 100k articles): ~2.5 KB of Redis per article — the
+// record ~1.15 KB, decision records ~0.5 KB while they live, postings ~0.35 KB, stories ~0.25 KB.
+// The record is most of what remains: 80 term hashes with counts, up to 60 entity hashes and 128
+// MinHash slots are what the scoring reads; storing less would change the scores.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DedupeDecision } from './dedupe-index.ts';
