@@ -8,7 +8,9 @@
 // the Zyte bodies and the news-pairs texts, shuffled and lightly edited, within 48 hours.
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
+import { textHash } from '../pipeline/dedupe.ts';
 import { DedupeIndex, type DedupeDecision } from '../pipeline/dedupe-index.ts';
+import { decisionDigest } from '../pipeline/dedupe-store.ts';
 import { deleteKeys } from '../workers/cleanup.ts';
 import { usedMemory } from './lib/redis.ts';
 import { loadTexts, Stream } from './lib/synthetic-stream.ts';
@@ -27,20 +29,17 @@ function redisUrl(): string {
 }
 
 
-/** Mean MEMORY USAGE of the per-article keys (stored features, decision, pointers) of a sample. */
-async function perArticleKeys(redis: Redis, prefix: string, ids: string[]): Promise<number> {
+/** Mean MEMORY USAGE of the per-article keys (the record, the short-lived decision) of the most recent articles. */
+async function perArticleKeys(redis: Redis, prefix: string, recent: Array<[string, string]>): Promise<number> {
+  const seq = Number(await redis.get(`${prefix}:{dedupe}:seq`));
   let total = 0;
-  for (const id of ids) {
-    for (const pattern of [`${prefix}:{dedupe}:art:${id}`, `${prefix}:{dedupe}:decision:${id}:*`]) {
-      const keys = pattern.includes('*') ? (await redis.scan('0', 'MATCH', pattern, 'COUNT', 10))[1] : [pattern];
-      for (const k of keys) total += Number(await redis.memory('USAGE', k)) || 0;
-    }
-  }
-  return total / ids.length;
+  for (let n = seq; n > seq - recent.length && n > 0; n--) total += Number(await redis.memory('USAGE', `${prefix}:{dedupe}:a:${n.toString(36)}`)) || 0;
+  for (const [id, hash] of recent) total += Number(await redis.memory('USAGE', `${prefix}:{dedupe}:d:${decisionDigest(id, hash)}`)) || 0;
+  return total / recent.length;
 }
 
 /**
- * Bytes per indexed article by kind of key (art, decision, lsh, post, …), estimated from
+ * Bytes per indexed article by kind of key (a, d, x, s, df; see pipeline/dedupe-store.ts), estimated from
  * MEMORY USAGE of a sample of the prefix's keys (SCAN from random cursors) scaled to their count.
  */
 async function breakdown(redis: Redis, prefix: string, articles: number, sample = 3000): Promise<Record<string, number>> {
@@ -113,7 +112,7 @@ async function main(): Promise<void> {
     const times: number[] = [];
     const kinds: Record<DedupeDecision['kind'], number> = { story: 0, duplicate: 0, update: 0 };
     const levels: Record<string, number> = {};
-    const recentIds: string[] = [];
+    const recent: Array<[string, string]> = [];
     const rows: Array<Record<string, number>> = [];
     const byKind: Array<{ indexed: number; bytesPerArticle: Record<string, number> }> = [];
     for (let i = 1; i <= total; i++) {
@@ -123,8 +122,8 @@ async function main(): Promise<void> {
       times.push(Number(process.hrtime.bigint() - t0) / 1000);
       kinds[d.kind]++;
       if (d.kind === 'duplicate') levels[d.evidence.level] = (levels[d.evidence.level] ?? 0) + 1;
-      recentIds.push(article.id);
-      if (recentIds.length > 200) recentIds.shift();
+      recent.push([article.id, textHash(article.text)]);
+      if (recent.length > 200) recent.shift();
       if (i % 10_000 === 0) console.error(`${i} decided, last ${WINDOW}: ${mean(times.slice(-WINDOW)).toFixed(0)} µs/decide`);
       if (checkpoints.includes(i)) {
         const last = times.slice(-WINDOW).sort((a, b) => a - b);
@@ -136,7 +135,7 @@ async function main(): Promise<void> {
           p95Micros: Math.round(quantile(last, 0.95)),
           meanMicrosAll: Math.round(mean(times)),
           bytesPerArticle: Math.round((memory - baseMemory) / i),
-          perArticleKeysBytes: Math.round(await perArticleKeys(redis, prefix, recentIds)),
+          perArticleKeysBytes: Math.round(await perArticleKeys(redis, prefix, recent)),
           stories: kinds.story,
           duplicates: kinds.duplicate,
         });
@@ -144,7 +143,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(JSON.stringify({ articles: total, levels, checkpoints: rows, memoryByKeyKind: byKind }, null, 2));
-    console.log('\n| indexed | µs/decide (mean, last 1000) | p50 | p95 | Redis bytes/article (used_memory Δ) | of which article + decision keys |');
+    console.log('\n| indexed | µs/decide (mean, last 1000) | p50 | p95 | Redis bytes/article (used_memory Δ) | of which record + decision keys |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.indexed} | ${r.meanMicros} | ${r.p50Micros} | ${r.p95Micros} | ${r.bytesPerArticle} | ${r.perArticleKeysBytes} |`);
   } finally {

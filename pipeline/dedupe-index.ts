@@ -1,10 +1,12 @@
 // The dedupe index: is this article a new story, a copy of one seen within the window, or an
 // edited version of an article already indexed? The pure scoring is dedupe.ts; this file
-// retrieves candidates without scanning (exact pointers, LSH band buckets, an inverted index of
-// each article's most distinctive terms and entities), keeps document frequencies for idf and the
-// story records, and takes one decision at a time per index. The state lives behind the
-// `DedupeStore` interface (dedupe-store.ts): `DedupeIndex` on Redis, shared by every worker;
-// `MemoryDedupeIndex` in memory for the command line and the evaluation — one decision code path.
+// retrieves candidates without scanning (postings of each article's most distinctive terms and
+// entities, and of its exact-level names: id, canonical URL, guid, text hash), keeps document
+// frequencies for idf and the story records, and takes one decision at a time per index. The
+// state lives behind the `DedupeStore` interface (dedupe-store.ts, which describes the keys):
+// `DedupeIndex` on Redis, shared by every worker; `MemoryDedupeIndex` in memory for the command
+// line and the evaluation — one decision code path. Articles are stored compactly
+// (dedupe-record.ts): terms and entities as 32-bit hashes, compared with a new article's words.
 import type { Redis } from 'ioredis';
 import {
   articleTime,
@@ -13,7 +15,6 @@ import {
   DEFAULT_WINDOW_HOURS,
   estimateJaccard,
   idf,
-  lshBands,
   matchContent,
   rewriteScore,
   sameSite,
@@ -26,17 +27,20 @@ import {
   type TextFeatures,
 } from './dedupe.ts';
 import { MemoryDedupeStore } from './dedupe-memory-store.ts';
+import { decodeArticle, dfKey, encodeArticle, resolveAgainst, storedArticle, termHash, Vocabulary, type StoredArticle } from './dedupe-record.ts';
 import {
   DOCS_FIELD,
+  epochOf,
+  MARGIN_HOURS,
+  openedBy,
   RedisDedupeStore,
   type DedupeStore,
   type IndexWrites,
-  type StoredArticle,
+  type PostingQuery,
   type StoryMember,
   type StoryRecordState,
 } from './dedupe-store.ts';
 import type { CleanArticle, Evidence, StorySummary } from './records.ts';
-import { sha256Hex } from './url.ts';
 
 export type { StoryMember, StoryRecordState } from './dedupe-store.ts';
 
@@ -99,6 +103,16 @@ const DF_TERMS_PER_STORY = 400;
 const LEVEL_RANK: Record<MatchLevel, number> = { url: 5, guid: 4, 'text-hash': 3, 'near-copy': 2, rewrite: 1 };
 
 type Best = { candidate: StoredArticle; match: PairMatch } | null;
+/** A stored article and its number (the record's key). */
+type Numbered = { n: number; article: StoredArticle };
+
+/** What the decision reads before deciding: the exact-level names' and the posted terms' postings. */
+interface Lookup {
+  /** Per exact-level name (id, url, guid, text hash): article numbers, newest first. */
+  names: { id: number[]; url: number[]; guid: number[]; hash: number[] };
+  /** Per posted term (postedTerms order): article numbers, newest first. */
+  terms: number[][];
+}
 
 /** The decision, against any store. */
 export class StoryIndex {
@@ -124,8 +138,9 @@ export class StoryIndex {
   /**
    * Is the article a new story, a copy of one seen within the window, or an edited version of an
    * article already indexed (same id, other text)? Idempotent: the same id with the same text
-   * returns the stored decision. Throws RetryableError (LOCK_TIMEOUT) when the Redis decision
-   * lock cannot be had in time.
+   * returns the stored decision (after DECISION_TTL_MS: the same decision recalled from the
+   * article's record, its shared terms and entities left out and the story as it stands now).
+   * Throws RetryableError (LOCK_TIMEOUT) when the Redis decision lock cannot be had in time.
    */
   async decide(article: CleanArticle): Promise<DedupeDecision> {
     const features = textFeatures(article);
@@ -134,51 +149,107 @@ export class StoryIndex {
     return this.store.exclusive(async () => {
       const again = await this.store.decision(article.id, features.textHash);
       if (again) return { result: again, writes: null };
-      const writes = await this.decideLocked(article, features);
-      return { result: writes.decision, writes };
+      const out = await this.decideLocked(article, features);
+      return { result: out.decision, writes: out.writes };
     });
   }
 
   /** The story record with its members (join order), or null when unknown or expired. */
   async story(storyId: string): Promise<StoryRecordState | null> {
-    return this.store.story(storyId);
+    const stored = await this.store.story(storyId);
+    if (stored) return stored;
+    // a story of one member is its article's record
+    const epochs = await this.store.epochs();
+    const found = await this.store.postings(epochs.map((e) => ({ hash: nameHash('i', storyId), fromEpoch: e, toEpoch: e })), POSTING_READ_LIMIT);
+    const numbers = found.map((list, i) => [epochs[i]!, list] as const).sort((a, b) => b[0] - a[0]).flatMap(([, list]) => list);
+    const opener = (await this.newestWith(numbers, (a) => a.id === storyId && a.storyId === storyId))?.article;
+    if (!opener) return null;
+    const member = openerMember(opener);
+    return { ...openedBy(member), members: [member] };
+  }
+
+  /** The summary of the story `known` (an article of it) belongs to, as the store has it or as its one member makes it. */
+  async storySummary(known: StoredArticle): Promise<StorySummary> {
+    const stored = await this.store.storySummary(known.storyId);
+    if (stored) return stored;
+    return known.id === known.storyId ? openedBy(openerMember(known)) : lostStory(known);
+  }
+
+  /**
+   * The stored article with this id whose time is within the window and margin of `near` (ms),
+   * or null (not indexed, expired, or further away in time).
+   */
+  async storedArticle(id: string, near: number): Promise<StoredArticle | null> {
+    const span = this.windowMs + MARGIN_HOURS * 3_600_000;
+    const [found] = await this.store.postings([{ hash: nameHash('i', id), fromEpoch: epochOf(near - span), toEpoch: epochOf(near + span) }], POSTING_READ_LIMIT);
+    return (await this.newestWith(found!, (a) => a.id === id))?.article ?? null;
   }
 
   /**
    * How the article compares with one indexed article under the current term statistics, without
-   * deciding or writing anything; null when that article is not in the index.
+   * deciding or writing anything; null when that article is not in the index (within the window
+   * and margin of the article's time).
    */
   async compareWith(article: CleanArticle, indexedId: string): Promise<PairScore | null> {
-    const [other] = await this.store.articles([indexedId]);
+    const other = await this.storedArticle(indexedId, articleTime(article));
     if (!other) return null;
     const features = textFeatures(article);
-    const dfs = await this.loadDocumentFrequencies([...features.termCounts.keys(), ...features.entities]);
+    const dfs = await this.loadFrequencies([...features.termCounts.keys(), ...features.entities].map(dfKey));
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
-    const theirs = storedToCompact(other);
-    await this.loadDocumentFrequencies(termsOf(other), dfs);
+    const vocabulary = new Vocabulary(compact);
+    const theirs = resolveAgainst(other, vocabulary);
+    await this.loadFrequencies(termKeysOf(other, vocabulary), dfs);
+    const mine = { ...compact, minhash: vocabulary.minhash };
     return {
-      match: matchContent(compact, theirs, dfs, { sameSite: sameSite(article.canonicalUrl, other.url) }),
-      rewrite: rewriteScore(compact, theirs, dfs).score,
-      jaccard: estimateJaccard(compact.minhash, theirs.minhash),
+      match: matchContent(mine, theirs, dfs, { sameSite: sameSite(article.canonicalUrl, other.url) }),
+      rewrite: rewriteScore(mine, theirs, dfs).score,
+      jaccard: estimateJaccard(vocabulary.minhash, theirs.minhash),
     };
   }
 
   // ------------------------------------------------------------ the decision
 
-  private async decideLocked(article: CleanArticle, features: TextFeatures): Promise<IndexWrites> {
+  private async decideLocked(article: CleanArticle, features: TextFeatures): Promise<{ decision: DedupeDecision; writes: IndexWrites | null }> {
     const time = articleTime(article);
-    const dfs = await this.loadDocumentFrequencies([...features.termCounts.keys(), ...features.entities]);
+    const dfs = await this.loadFrequencies([...features.termCounts.keys(), ...features.entities].map(dfKey));
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
-    const record = this.record(article, compact, time);
-
-    const [previous] = await this.store.articles([article.id]);
-    if (previous && previous.textHash !== compact.textHash) return this.update(article, record, compact, previous);
-
+    const vocabulary = new Vocabulary(compact);
     const guidKey = this.guidKey(article);
-    const best = (await this.exactMatch(article, guidKey, compact, time)) ?? (await this.contentMatch(article, compact, dfs, time));
-    if (!best) return this.storyWrites(article, features, record, compact);
-    const before = (await this.store.storySummary(best.candidate.storyId)) ?? lostStory(best.candidate);
-    return this.duplicateWrites(article, record, compact, best, before);
+    const record = this.record(article, compact, time, guidKey);
+    const lookup = await this.lookup(article, guidKey, compact, time);
+
+    const previous = await this.newestWith(lookup.names.id, (a) => a.id === article.id);
+    if (previous && previous.article.textHash === compact.textHash) return { decision: await this.recalled(previous.article), writes: null };
+    if (previous) {
+      const writes = await this.update(article, record, compact, previous);
+      return { decision: writes.decision, writes };
+    }
+
+    const best =
+      (await this.exactMatch(article, guidKey, lookup, compact, vocabulary, time)) ??
+      (await this.contentMatch(article, compact, vocabulary, dfs, lookup, time));
+    const writes = best
+      ? this.duplicateWrites(article, record, compact, best, await this.storySummary(best.candidate))
+      : this.storyWrites(article, features, record, compact);
+    return { decision: writes.decision, writes };
+  }
+
+  /** The decision of a version already indexed whose decision record has expired, from its record. */
+  private async recalled(a: StoredArticle): Promise<DedupeDecision> {
+    const story = await this.storySummary(a);
+    const d = a.decided;
+    if (d.kind === 'update') return { kind: 'update', articleId: a.id, storyId: a.storyId, previousTextHash: d.previousTextHash, story };
+    if (d.kind === 'story') return { kind: 'story', articleId: a.id, storyId: a.storyId, story };
+    const evidence: Evidence = {
+      level: d.level,
+      score: d.score,
+      threshold: d.threshold,
+      sharedTerms: [],
+      sharedEntities: [],
+      matchedArticleId: d.matchedArticleId,
+      matchedUrl: d.matchedUrl,
+    };
+    return { kind: 'duplicate', articleId: a.id, storyId: a.storyId, similarity: d.score, evidence, story };
   }
 
   /**
@@ -193,37 +264,56 @@ export class StoryIndex {
   writesFor(article: CleanArticle, dfs: DocumentFrequencies, copyOf?: { candidate: StoredArticle; story: StorySummary }): IndexWrites {
     const features = textFeatures(article);
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
-    const record = this.record(article, compact, articleTime(article));
+    const time = articleTime(article);
+    const record = this.record(article, compact, time, this.guidKey(article));
     const c = copyOf?.candidate;
-    const match =
-      c && withinWindow(record.time, c.time, this.opts.windowHours)
-        ? matchContent(compact, storedToCompact(c), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) })
-        : null;
+    let match: PairMatch | null = null;
+    if (c && withinWindow(record.time, c.time, this.opts.windowHours)) {
+      const vocabulary = new Vocabulary(compact);
+      match = matchContent({ ...compact, minhash: vocabulary.minhash }, resolveAgainst(c, vocabulary), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+    }
     if (!c || !match) return this.storyWrites(article, features, record, compact);
     return this.duplicateWrites(article, record, compact, { candidate: c, match }, copyOf.story);
   }
 
-  private record(article: CleanArticle, compact: CompactFeatures, time: number): StoredArticle {
-    return {
-      id: article.id,
-      url: article.canonicalUrl,
-      storyId: article.id,
-      time,
-      terms: compact.terms,
-      entities: compact.entities,
-      ...(compact.titleTerms ? { titleTerms: compact.titleTerms } : {}),
-      minhash: encodeSignature(compact.minhash),
-      textHash: compact.textHash,
-      // an article stored without its language is never judged across languages
-      ...(this.opts.crossLanguage && compact.language ? { language: compact.language } : {}),
-    };
+  private record(article: CleanArticle, compact: CompactFeatures, time: number, guidKey: string | null): StoredArticle {
+    // an article stored without its language is never judged across languages
+    return storedArticle(
+      { id: article.id, url: article.canonicalUrl, storyId: article.id, source: article.source, publishedAt: article.publishedAt, time, guidKey },
+      compact,
+      this.opts.crossLanguage,
+    );
   }
 
-  private pointerKeys(article: CleanArticle, record: StoredArticle): string[] {
-    const pointers = [`url:${sha256Hex(article.canonicalUrl)}`, `hash:${record.textHash}`];
+  /** The hashes an article is posted under: its exact-level names, then its posted terms. */
+  private postingsOf(article: CleanArticle, record: StoredArticle, compact: CompactFeatures): number[] {
     const guidKey = this.guidKey(article);
-    if (guidKey) pointers.push(`guid:${sha256Hex(guidKey)}`);
-    return pointers;
+    return [
+      nameHash('i', article.id),
+      nameHash('u', article.canonicalUrl),
+      nameHash('h', record.textHash),
+      ...(guidKey ? [nameHash('g', guidKey)] : []),
+      ...postedTerms(compact).map(termHash),
+    ];
+  }
+
+  /**
+   * A story of one member has no record of its own (its article's record stands for it): the
+   * member to write first when the record is made (`known` is the story's article at hand).
+   */
+  private openerOf(story: StorySummary, known: StoredArticle): StoryMember | null {
+    return story.memberCount === 1 && known.id === story.storyId && this.opts.maxStoryMembers > 0 ? openerMember(known) : null;
+  }
+
+  private writes(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, rest: Pick<IndexWrites, 'decision' | 'story' | 'member' | 'opener' | 'countTerms' | 'replaces'>): IndexWrites {
+    return {
+      ...rest,
+      textHash: record.textHash,
+      articleId: article.id,
+      record: encodeArticle(record),
+      time: record.time,
+      postings: this.postingsOf(article, record, compact),
+    };
   }
 
   private storyWrites(article: CleanArticle, features: TextFeatures, record: StoredArticle, compact: CompactFeatures): IndexWrites {
@@ -232,16 +322,14 @@ export class StoryIndex {
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, DF_TERMS_PER_STORY)
       .map(([t]) => t);
-    return {
+    return this.writes(article, record, compact, {
       decision: { kind: 'story', articleId: article.id, storyId: article.id, story },
-      textHash: record.textHash,
-      article: record,
-      pointers: this.pointerKeys(article, record),
-      postings: this.postingKeys(compact),
       story,
       member: memberOf(article, null),
-      countTerms: [...counted, ...features.entities],
-    };
+      opener: null,
+      countTerms: [...new Set([...counted, ...features.entities].map(dfKey))],
+      replaces: null,
+    });
   }
 
   private duplicateWrites(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, best: NonNullable<Best>, before: StorySummary): IndexWrites {
@@ -257,33 +345,32 @@ export class StoryIndex {
     const storyId = best.candidate.storyId;
     const story = this.join(before, article);
     record.storyId = storyId;
-    return {
+    record.decided = { kind: 'duplicate', level: evidence.level, score: evidence.score, threshold: evidence.threshold, matchedArticleId: evidence.matchedArticleId, matchedUrl: evidence.matchedUrl };
+    return this.writes(article, record, compact, {
       decision: { kind: 'duplicate', articleId: article.id, storyId, similarity: best.match.score, evidence, story },
-      textHash: record.textHash,
-      article: record,
-      pointers: this.pointerKeys(article, record),
-      postings: this.postingKeys(compact),
       story,
       member: before.memberCount < this.opts.maxStoryMembers ? memberOf(article, evidence) : null,
+      opener: this.openerOf(before, best.candidate),
       countTerms: [],
-    };
+      replaces: null,
+    });
   }
 
-  // The same article with other text: its features are replaced by the new version's (so later
+  // The same article with other text: its record is replaced by the new version's (so later
   // copies are compared with what the outlet says now), its story stays as it is.
-  private async update(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, previous: StoredArticle): Promise<IndexWrites> {
-    record.storyId = previous.storyId;
-    const story = (await this.store.storySummary(previous.storyId)) ?? lostStory(previous);
-    return {
-      decision: { kind: 'update', articleId: article.id, storyId: previous.storyId, previousTextHash: previous.textHash, story },
-      textHash: record.textHash,
-      article: record,
-      pointers: [`hash:${record.textHash}`],
-      postings: this.postingKeys(compact),
+  private async update(article: CleanArticle, record: StoredArticle, compact: CompactFeatures, previous: Numbered): Promise<IndexWrites> {
+    const storyId = previous.article.storyId;
+    record.storyId = storyId;
+    record.decided = { kind: 'update', previousTextHash: previous.article.textHash };
+    const story = await this.storySummary(previous.article);
+    return this.writes(article, record, compact, {
+      decision: { kind: 'update', articleId: article.id, storyId, previousTextHash: previous.article.textHash, story },
       story,
       member: null,
+      opener: this.openerOf(story, previous.article),
       countTerms: [],
-    };
+      replaces: previous.n,
+    });
   }
 
   /** The story after the article joins: the earliest-published copy is canonical; outlets distinct, in join order. */
@@ -308,38 +395,69 @@ export class StoryIndex {
     return `${article.feedUrl}#${guid}`;
   }
 
-  private async exactMatch(article: CleanArticle, guidKey: string | null, compact: CompactFeatures, time: number): Promise<Best> {
-    const probes: Array<[MatchLevel, string]> = [['url', `url:${sha256Hex(article.canonicalUrl)}`]];
-    if (guidKey) probes.push(['guid', `guid:${sha256Hex(guidKey)}`]);
-    probes.push(['text-hash', `hash:${compact.textHash}`]);
-    const ids = await this.store.pointers(probes.map(([, k]) => k));
-    for (let i = 0; i < probes.length; i++) {
-      const id = ids[i];
-      if (!id || id === article.id) continue;
-      const [candidate] = await this.store.articles([id]);
-      if (!candidate || !withinWindow(time, candidate.time, this.opts.windowHours)) continue;
-      const level = probes[i]![0];
+  /** One read of every posting the decision needs: the exact-level names (window and margin) and the posted terms (window). */
+  private async lookup(article: CleanArticle, guidKey: string | null, compact: CompactFeatures, time: number): Promise<Lookup> {
+    const span = this.windowMs + MARGIN_HOURS * 3_600_000;
+    const wide = { fromEpoch: epochOf(time - span), toEpoch: epochOf(time + span) };
+    const window = { fromEpoch: epochOf(time - this.windowMs), toEpoch: epochOf(time + this.windowMs) };
+    const names: PostingQuery[] = [
+      { hash: nameHash('i', article.id), ...wide },
+      { hash: nameHash('u', article.canonicalUrl), ...wide },
+      { hash: nameHash('h', compact.textHash), ...wide },
+    ];
+    if (guidKey) names.push({ hash: nameHash('g', guidKey), ...wide });
+    const terms = postedTerms(compact).map((t): PostingQuery => ({ hash: termHash(t), ...window }));
+    const found = await this.store.postings([...names, ...terms], POSTING_READ_LIMIT);
+    return {
+      names: { id: found[0]!, url: found[1]!, hash: found[2]!, guid: guidKey ? found[3]! : [] },
+      terms: found.slice(names.length),
+    };
+  }
+
+  /** Decoded records by number, in the order given, the missing (expired, replaced) left out. */
+  private async load(numbers: number[]): Promise<Numbered[]> {
+    const raw = await this.store.records(numbers);
+    const out: Numbered[] = [];
+    raw.forEach((b, i) => {
+      if (b) out.push({ n: numbers[i]!, article: decodeArticle(b) });
+    });
+    return out;
+  }
+
+  /** The newest of the posted articles that is really the one named (a posting may carry another hash's check). */
+  private async newestWith(numbers: number[], is: (a: StoredArticle) => boolean): Promise<Numbered | null> {
+    if (numbers.length === 0) return null;
+    for (const r of await this.load(numbers)) if (is(r.article)) return r;
+    return null;
+  }
+
+  private async exactMatch(article: CleanArticle, guidKey: string | null, lookup: Lookup, compact: CompactFeatures, vocabulary: Vocabulary, time: number): Promise<Best> {
+    const guid = guidKey ? termHash(guidKey) : null;
+    const probes: Array<[MatchLevel, number[], (a: StoredArticle) => boolean]> = [['url', lookup.names.url, (a) => a.url === article.canonicalUrl]];
+    if (guidKey) probes.push(['guid', lookup.names.guid, (a) => a.guidHash === guid]);
+    probes.push(['text-hash', lookup.names.hash, (a) => a.textHash === compact.textHash]);
+    for (const [level, numbers, is] of probes) {
+      // the article this name was last written for
+      const candidate = (await this.newestWith(numbers, is))?.article;
+      if (!candidate || candidate.id === article.id) continue;
+      if (!withinWindow(time, candidate.time, this.opts.windowHours)) continue;
       // Sloppy CMSs reuse guids across different articles: a guid match only counts when
       // the texts are at least near each other (a copy or an edited version of it).
-      if (level === 'guid' && estimateJaccard(compact.minhash, storedToCompact(candidate).minhash) < GUID_MIN_JACCARD) continue;
+      if (level === 'guid' && estimateJaccard(vocabulary.minhash, resolveAgainst(candidate, vocabulary).minhash) < GUID_MIN_JACCARD) continue;
       return { candidate, match: { level, score: 1, threshold: 1, sharedTerms: [], sharedEntities: [] } };
     }
     return null;
   }
 
-  private async contentMatch(article: CleanArticle, compact: CompactFeatures, dfs: MapDocumentFrequencies, time: number): Promise<Best> {
-    const ids = await this.candidateIds(compact, dfs, time);
-    ids.delete(article.id);
-    if (ids.size === 0) return null;
-    const candidates = await this.store.articles([...ids]);
+  private async contentMatch(article: CleanArticle, compact: CompactFeatures, vocabulary: Vocabulary, dfs: MapDocumentFrequencies, lookup: Lookup, time: number): Promise<Best> {
+    const candidates = await this.candidates(article, compact, dfs, lookup, time);
+    if (candidates.length === 0) return null;
     // the candidates' terms need idf too
-    const extra: string[] = [];
-    for (const c of candidates) if (c) extra.push(...termsOf(c));
-    await this.loadDocumentFrequencies(extra, dfs);
+    await this.loadFrequencies(candidates.flatMap((c) => termKeysOf(c, vocabulary)), dfs);
+    const mine = { ...compact, minhash: vocabulary.minhash };
     let best: Best = null;
     for (const c of candidates) {
-      if (!c || !withinWindow(time, c.time, this.opts.windowHours)) continue;
-      const match = matchContent(compact, storedToCompact(c), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+      const match = matchContent(mine, resolveAgainst(c, vocabulary), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
       if (!match) continue;
       const better =
         !best ||
@@ -350,38 +468,36 @@ export class StoryIndex {
     return best;
   }
 
-  /** LSH bucket mates plus the best inverted-index hits, within the window. */
-  private async candidateIds(compact: CompactFeatures, dfs: DocumentFrequencies, time: number): Promise<Set<string>> {
-    const bands = lshBands(compact.minhash);
+  /**
+   * The `maxCandidates` articles within the window with the most idf-weighted posted terms in
+   * common with this one (each term's newest POSTING_READ_LIMIT postings): read in rank order
+   * until that many are in the window.
+   */
+  private async candidates(article: CleanArticle, compact: CompactFeatures, dfs: DocumentFrequencies, lookup: Lookup, time: number): Promise<StoredArticle[]> {
     const posted = postedTerms(compact);
-    const found = await this.store.postings(
-      bands.map((b) => `lsh:${b}`),
-      posted.map((t) => `post:${t}`),
-      time - this.windowMs,
-      time + this.windowMs,
-      POSTING_READ_LIMIT,
-    );
-    const out = new Set<string>();
-    for (const ids of found.bands) for (const id of ids) out.add(id);
-    const hits = new Map<string, number>();
-    found.terms.forEach((ids, i) => {
+    const hits = new Map<number, number>();
+    lookup.terms.forEach((numbers, i) => {
       const weight = idf(posted[i]!, dfs);
-      for (const id of ids) hits.set(id, (hits.get(id) ?? 0) + weight);
+      for (const n of numbers) hits.set(n, (hits.get(n) ?? 0) + weight);
     });
-    const ranked = [...hits].sort((a, b) => b[1] - a[1]).slice(0, this.opts.maxCandidates);
-    for (const [id] of ranked) out.add(id);
+    const ranked = [...hits].sort((a, b) => b[1] - a[1]).map(([n]) => n);
+    const out: StoredArticle[] = [];
+    for (let at = 0; at < ranked.length && out.length < this.opts.maxCandidates; ) {
+      const batch = ranked.slice(at, at + this.opts.maxCandidates - out.length);
+      at += batch.length;
+      for (const { article: a } of await this.load(batch)) {
+        if (a.id !== article.id && withinWindow(time, a.time, this.opts.windowHours)) out.push(a);
+      }
+    }
     return out;
   }
 
-  private postingKeys(compact: CompactFeatures): string[] {
-    return [...lshBands(compact.minhash).map((b) => `lsh:${b}`), ...postedTerms(compact).map((t) => `post:${t}`)];
-  }
-
-  private async loadDocumentFrequencies(terms: string[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
+  /** Reads the frequencies of the keys (`dfKey`) not yet in `into`. */
+  private async loadFrequencies(keys: string[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
     const dfs = into ?? new MapDocumentFrequencies();
-    const wanted = [...new Set(terms)].filter((t) => !dfs.has(t));
-    if (wanted.length === 0 && dfs.has(DOCS_FIELD)) return dfs;
-    for (const [t, n] of await this.store.documentFrequencies(wanted)) dfs.set(t, n);
+    const wanted = [...new Set(keys)].filter((k) => !dfs.hasKey(k));
+    if (wanted.length === 0 && dfs.hasKey(DOCS_FIELD)) return dfs;
+    for (const [k, n] of await this.store.documentFrequencies(wanted)) dfs.setKey(k, n);
     return dfs;
   }
 }
@@ -429,6 +545,11 @@ function lostStory(member: StoredArticle): StorySummary {
   return { storyId: member.storyId, canonicalArticleId: member.id, canonicalUrl: member.url, earliestPublishedAt: null, outlets: [], memberCount: 1 };
 }
 
+/** The opening member of a story, from its article's record. */
+function openerMember(a: StoredArticle): StoryMember {
+  return { id: a.id, url: a.url, source: a.source, publishedAt: a.publishedAt, similarity: null, level: null, evidence: null };
+}
+
 function memberOf(article: CleanArticle, evidence: Evidence | null): StoryMember {
   return {
     id: article.id,
@@ -449,48 +570,37 @@ function publishedTime(iso: string | null | undefined): number | null {
 
 // ------------------------------------------------------------ features in the store
 
+/** Document frequencies by term key (dedupe-record.ts `dfKey`): a term, an entity or a placeholder. */
 class MapDocumentFrequencies implements DocumentFrequencies {
   private readonly counts = new Map<string, number>();
+  private readonly keys = new Map<string, string>();
   get docCount(): number {
     return this.counts.get(DOCS_FIELD) ?? 0;
   }
   df(term: string): number {
-    return this.counts.get(term) ?? 0;
+    let key = this.keys.get(term);
+    if (key === undefined) this.keys.set(term, (key = dfKey(term)));
+    return this.counts.get(key) ?? 0;
   }
-  has(term: string): boolean {
-    return this.counts.has(term);
+  hasKey(key: string): boolean {
+    return this.counts.has(key);
   }
-  set(term: string, n: number): void {
-    this.counts.set(term, n);
+  setKey(key: string, n: number): void {
+    this.counts.set(key, n);
   }
 }
 
 /** The inverted-index terms of an article: its most distinctive terms and rarest entities. */
 function postedTerms(c: CompactFeatures): string[] {
-  return [...c.terms.slice(0, POSTED_TERMS).map(([t]) => t), ...c.entities.slice(0, POSTED_ENTITIES)].map((t) =>
-    t.length > 64 ? `h:${sha256Hex(t).slice(0, 24)}` : t,
-  );
+  return [...c.terms.slice(0, POSTED_TERMS).map(([t]) => t), ...c.entities.slice(0, POSTED_ENTITIES)];
 }
 
-function termsOf(s: StoredArticle): string[] {
-  return [...s.terms.map(([t]) => t), ...s.entities];
+/** An exact-level name (i: id, u: canonical URL, g: guid key, h: text hash) as a posted hash, apart from any word. */
+function nameHash(kind: 'i' | 'u' | 'g' | 'h', value: string): number {
+  return termHash(`\u0000${kind}${value}`);
 }
 
-function encodeSignature(sig: readonly number[]): string {
-  const buf = Buffer.alloc(sig.length * 4);
-  sig.forEach((v, i) => buf.writeUInt32LE(v >>> 0, i * 4));
-  return buf.toString('base64');
-}
-
-function storedToCompact(s: StoredArticle): CompactFeatures {
-  const buf = Buffer.from(s.minhash, 'base64');
-  const sig = Array.from({ length: buf.length / 4 }, (_, i) => buf.readUInt32LE(i * 4));
-  return {
-    terms: s.terms,
-    entities: s.entities,
-    minhash: sig,
-    textHash: s.textHash,
-    ...(s.titleTerms?.length ? { titleTerms: s.titleTerms } : {}),
-    ...(s.language ? { language: s.language } : {}),
-  };
+/** The document-frequency keys of a stored article's terms and entities (its headline terms' are not read for it: they never were). */
+function termKeysOf(s: StoredArticle, v: Vocabulary): string[] {
+  return [...s.terms.map(([h]) => v.name(h)), ...s.entities.map((h) => v.name(h))];
 }

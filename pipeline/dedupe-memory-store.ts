@@ -1,36 +1,44 @@
 // The dedupe index's state in one process's memory: the same reads and writes as the Redis store
-// (dedupe-store.ts), with the same ordering of candidates, so a decision taken here is the one
-// the pipeline takes. Used by `feedsift compare`, `feedsift cluster` and the evaluation.
-// Differences from Redis, on purpose: no wall-clock expiry (a dry run over a dump has no clock;
-// postings are still trimmed by the articles' own times) and one document-frequency bucket.
+// (dedupe-store.ts) — the same article numbers, posting buckets, checks, caps and ordering — so a
+// decision taken here is the one the pipeline takes. Used by `feedsift compare`, `feedsift
+// cluster` and the evaluation.
+// Stories are kept here from their first member on (Redis keeps a story of one member in its
+// article's record: the decisions read the same summaries).
+// Differences from Redis, on purpose: no expiry (a dry run over a dump has no clock, and its
+// articles' times may come in any order; Redis expires by wall-clock time, so for the length of
+// one run nothing expires there either, decisions aside: kept here) and one document-frequency
+// bucket.
 import type { DedupeDecision } from './dedupe-index.ts';
 import {
+  bucketOf,
+  BUCKET_CAP,
+  checkOf,
+  decisionDigest,
   DOCS_FIELD,
-  trimBefore,
+  epochOf,
+  newestFirst,
   type DedupeStore,
   type IndexWrites,
-  type Postings,
+  type PostingQuery,
   type StoreLimits,
-  type StoredArticle,
   type StoryMember,
   type StoryRecordState,
 } from './dedupe-store.ts';
 import type { StorySummary } from './records.ts';
 
 export class MemoryDedupeStore implements DedupeStore {
-  private readonly limits: StoreLimits;
   private readonly decisions = new Map<string, DedupeDecision>();
-  private readonly stored = new Map<string, StoredArticle>();
-  private readonly pointerMap = new Map<string, string>();
-  private readonly zsets = new Map<string, Map<string, number>>();
+  private readonly stored = new Map<number, Buffer>();
+  /** epoch → bucket → postings [check, article number] in commit order. */
+  private readonly postingBuckets = new Map<number, Map<number, Array<[number, number]>>>();
   private readonly dfs = new Map<string, number>();
   private readonly stories = new Map<string, { summary: StorySummary; members: StoryMember[] }>();
+  private seq = 0;
   // decisions run one at a time, as under the Redis lock
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(limits: StoreLimits) {
-    this.limits = limits;
-  }
+  // the limits the Redis store expires by; nothing expires here
+  constructor(_limits: StoreLimits) {}
 
   exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T> {
     const run = this.queue.then(async () => {
@@ -43,37 +51,27 @@ export class MemoryDedupeStore implements DedupeStore {
   }
 
   async decision(articleId: string, textHash: string): Promise<DedupeDecision | null> {
-    const d = this.decisions.get(`${articleId}\u0000${textHash}`);
+    const d = this.decisions.get(decisionDigest(articleId, textHash));
     return d ? structuredClone(d) : null;
   }
 
-  async articles(ids: string[]): Promise<Array<StoredArticle | null>> {
-    return ids.map((id) => this.stored.get(id) ?? null);
+  async records(numbers: number[]): Promise<Array<Buffer | null>> {
+    return numbers.map((n) => this.stored.get(n) ?? null);
   }
 
-  async pointers(names: string[]): Promise<Array<string | null>> {
-    return names.map((n) => this.pointerMap.get(n) ?? null);
+  async postings(queries: PostingQuery[], limit: number): Promise<number[][]> {
+    return queries.map((q) => {
+      const byEpoch: number[][] = [];
+      for (let e = q.toEpoch; e >= q.fromEpoch; e--) {
+        const bucket = this.postingBuckets.get(e)?.get(bucketOf(q.hash)) ?? [];
+        byEpoch.push(bucket.filter(([c]) => c === checkOf(q.hash)).map(([, n]) => n));
+      }
+      return newestFirst(byEpoch, limit);
+    });
   }
 
-  async postings(bandKeys: string[], termKeys: string[], minTime: number, maxTime: number, termLimit: number): Promise<Postings> {
-    // Redis orders members of equal score by their bytes; the ids compared here are ASCII
-    const inRange = (key: string): Array<[string, number]> =>
-      [...(this.zsets.get(key) ?? [])]
-        .filter(([, t]) => t >= minTime && t <= maxTime)
-        .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    return {
-      bands: bandKeys.map((k) => inRange(k).map(([id]) => id)),
-      terms: termKeys.map((k) =>
-        inRange(k)
-          .reverse()
-          .slice(0, termLimit)
-          .map(([id]) => id),
-      ),
-    };
-  }
-
-  async documentFrequencies(terms: string[]): Promise<Map<string, number>> {
-    return new Map([DOCS_FIELD, ...terms].map((t) => [t, this.dfs.get(t) ?? 0]));
+  async documentFrequencies(keys: string[]): Promise<Map<string, number>> {
+    return new Map([DOCS_FIELD, ...keys].map((t) => [t, this.dfs.get(t) ?? 0]));
   }
 
   async storySummary(storyId: string): Promise<StorySummary | null> {
@@ -86,17 +84,23 @@ export class MemoryDedupeStore implements DedupeStore {
     return s ? structuredClone({ ...s.summary, members: s.members }) : null;
   }
 
+  async epochs(): Promise<number[]> {
+    return [...this.postingBuckets.keys()];
+  }
+
   private apply(w: IndexWrites): void {
-    const id = w.article.id;
-    this.decisions.set(`${id}\u0000${w.textHash}`, structuredClone(w.decision));
-    this.stored.set(id, w.article);
-    for (const p of w.pointers) this.pointerMap.set(p, id);
-    const oldest = trimBefore(w.article.time, this.limits.windowHours);
-    for (const key of w.postings) {
-      let z = this.zsets.get(key);
-      if (!z) this.zsets.set(key, (z = new Map()));
-      for (const [member, t] of z) if (t < oldest) z.delete(member);
-      z.set(id, w.article.time);
+    const n = ++this.seq;
+    this.decisions.set(decisionDigest(w.articleId, w.textHash), structuredClone(w.decision));
+    this.stored.set(n, w.record);
+    if (w.replaces !== null) this.stored.delete(w.replaces);
+    const epoch = epochOf(w.time);
+    let buckets = this.postingBuckets.get(epoch);
+    if (!buckets) this.postingBuckets.set(epoch, (buckets = new Map()));
+    for (const h of new Set(w.postings)) {
+      let list = buckets.get(bucketOf(h));
+      if (!list) buckets.set(bucketOf(h), (list = []));
+      list.push([checkOf(h), n]);
+      if (list.length > BUCKET_CAP) list.shift();
     }
     const story = this.stories.get(w.story.storyId) ?? { summary: w.story, members: [] };
     story.summary = structuredClone(w.story);

@@ -4,45 +4,46 @@
 //    writes are applied by one fenced Lua script, so two workers never decide against each
 //    other's half-written state;
 //  - MemoryDedupeStore (dedupe-memory-store.ts): one process, no Redis (`feedsift compare`,
-//    `feedsift cluster`, evaluation).
+//    `feedsift cluster`, evaluation), with the same numbering, buckets and caps, so it takes the
+//    decisions the Redis store takes.
 //
-// Redis keys, all under one hash tag so that a Redis Cluster keeps them in one slot (the commit
-// script touches keys of any article and story; a script's keys must share a slot):
-//   P:{dedupe}:lock                            the decision lock (token, PX)
-//   P:{dedupe}:decision:<articleId>:<textHash> JSON DedupeDecision of one version (idempotency)
-//   P:{dedupe}:art:<articleId>                 JSON StoredArticle (compact features, bounded)
-//   P:{dedupe}:url:<sha> / guid:<sha> / hash:<textHash>   → articleId (exact levels)
-//   P:{dedupe}:lsh:<band>:<hex>                zset articleId → time (near-copy candidates)
-//   P:{dedupe}:post:<term|entity>              zset articleId → time (rewrite candidates)
-//   P:{dedupe}:df:<epoch>                      hash term → stories containing it, "#docs" = count
-//   P:{dedupe}:story:<storyId>                 JSON StorySummary
-//   P:{dedupe}:members:<storyId>               list of JSON StoryMember, in join order, capped
-// Every key expires with the window plus a margin; sorted sets are also trimmed by score.
-import { randomBytes } from 'node:crypto';
+// Redis keys, all under one hash tag so that a Redis Cluster keeps them in one slot (the scripts
+// touch keys of any article and story; a script's keys must share a slot):
+//   P:{dedupe}:lock                  the decision lock (token, PX)
+//   P:{dedupe}:seq                   counter: the next article number (a record's key, what postings name)
+//   P:{dedupe}:a:<n>                 the article record: compact binary (dedupe-record.ts), ~0.9 KB
+//   P:{dedupe}:x:<epoch>:<bucket>    posting bucket: 6-byte postings, 2-byte check + 4-byte article
+//                                    number (big-endian), in commit order, capped to the newest
+//                                    BUCKET_CAP; epoch = article time / 1 day, bucket = top 15 bits
+//                                    of the posted hash (base 36), check = its low 16 bits
+//   P:{dedupe}:d:<digest>            the DedupeDecision of one version (id + text hash, digested)
+//                                    as a JSON array, kept DECISION_TTL_MS only (re-delivered
+//                                    jobs); afterwards the record answers (dedupe-index.ts `recalled`)
+//   P:{dedupe}:s:<storyId>           a story of two members or more: line 1 the summary, then one
+//                                    line per member kept (JSON arrays, members capped by the
+//                                    index); a story of one member is its article's record
+//   P:{dedupe}:epochs                zset posting epoch → wall-clock time of its last write: look-ups
+//                                    skip the epochs not in it; finds an article by id alone
+//                                    (`StoryIndex.story`)
+//   P:{dedupe}:df:<n>                hash term hash (base 36) → stories containing it, "#docs" =
+//                                    count; n = wall-clock time / window (two read together)
+// A posting is a 32-bit hash: a content term or entity an article is found by, or one of its
+// exact-level names (id, canonical URL, guid, text hash); the names are checked against the
+// record read, a posting whose check matches another hash is a false candidate and is dropped
+// there. Nothing is scanned but the buckets of the hashes asked for, in the epochs of the window:
+// the cost of a lookup is bounded by BUCKET_CAP, not by the size of the index.
+// Every key expires: records, posting buckets and stories with the window plus a margin after
+// their last write, decisions after DECISION_TTL_MS, frequencies after two windows.
+// Measured (`npm run bench -- --only dedupe`, 100k articles): ~2.5 KB of Redis per article — the
+// record ~1.15 KB, decision records ~0.5 KB while they live, postings ~0.35 KB, stories ~0.25 KB.
+// The record is most of what remains: 80 term hashes with counts, up to 60 entity hashes and 128
+// MinHash slots are what the scoring reads; storing less would change the scores.
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { MatchLevel } from './dedupe.ts';
 import type { DedupeDecision } from './dedupe-index.ts';
+import type { MatchLevel } from './dedupe.ts';
 import { RetryableError } from './errors.ts';
 import type { Evidence, StorySummary } from './records.ts';
-
-/** What the index keeps per article: bounded whatever the article's length (~2 KB as JSON). */
-export interface StoredArticle {
-  id: string;
-  /** Canonical URL. */
-  url: string;
-  storyId: string;
-  /** ms since the epoch: publication time when sane, else fetch time. */
-  time: number;
-  terms: Array<[string, number]>;
-  entities: string[];
-  /** Headline content terms (absent when the article had no headline, or was stored before they were kept). */
-  titleTerms?: string[];
-  /** MinHash signature, 128 × uint32, little-endian, base64. */
-  minhash: string;
-  textHash: string;
-  /** Primary language subtag when known: two articles in different languages are judged on shared anchors. */
-  language?: string;
-}
 
 /** One member of a story, as kept in the story record. */
 export interface StoryMember {
@@ -67,25 +68,34 @@ export interface StoryRecordState extends StorySummary {
 export interface IndexWrites {
   decision: DedupeDecision;
   textHash: string;
-  article: StoredArticle;
-  /** Exact-level pointers (`url:<sha>`, `guid:<sha>`, `hash:<textHash>`) set to the article's id. */
-  pointers: string[];
-  /** Sorted sets (`lsh:<band>`, `post:<term>`) the article is posted to, scored by its time. */
-  postings: string[];
+  /** The article's id (the decision record's key with `textHash`). */
+  articleId: string;
+  /** The encoded record (dedupe-record.ts); the store gives it the next article number. */
+  record: Buffer;
+  /** Article time: the epoch of the postings. */
+  time: number;
+  /** Hashes the article is posted under (content terms and entities, exact-level names). */
+  postings: number[];
+  /** The number of the record this one replaces (an update): deleted. */
+  replaces: number | null;
   /** The story as it stands after this decision. */
   story: StorySummary;
   /** Appended to the story's members when the story keeps fewer than the cap. */
   member: StoryMember | null;
-  /** Terms and entities to count in the document frequencies (a new story); empty otherwise. */
+  /**
+   * The member that opened the story, when the story has no record of its own yet (one member:
+   * it lives in that member's article record): written first when the record is made.
+   */
+  opener: StoryMember | null;
+  /** Document-frequency keys to count (a new story); empty otherwise. */
   countTerms: string[];
 }
 
-/** Candidate ids found by the LSH bands and the inverted index. */
-export interface Postings {
-  /** Per band key: ids within the time range (oldest first). */
-  bands: string[][];
-  /** Per term key: the `limit` most recent ids within the time range (newest first). */
-  terms: string[][];
+/** Posting lookups: a hash and the epochs to read it in. */
+export interface PostingQuery {
+  hash: number;
+  fromEpoch: number;
+  toEpoch: number;
 }
 
 export interface DedupeStore {
@@ -95,30 +105,137 @@ export interface DedupeStore {
    * Redis lock was lost before the commit.
    */
   exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T>;
-  /** The stored decision of one version (id + text hash) of an article. */
+  /** The stored decision of one version (id + text hash) of an article, while it is kept. */
   decision(articleId: string, textHash: string): Promise<DedupeDecision | null>;
-  articles(ids: string[]): Promise<Array<StoredArticle | null>>;
-  /** The article ids the exact-level pointers name. */
-  pointers(names: string[]): Promise<Array<string | null>>;
-  postings(bandKeys: string[], termKeys: string[], minTime: number, maxTime: number, termLimit: number): Promise<Postings>;
-  /** Document frequencies of the terms, plus `DOCS_FIELD` (stories counted). */
-  documentFrequencies(terms: string[]): Promise<Map<string, number>>;
+  /** Encoded records by article number (null: gone). */
+  records(numbers: number[]): Promise<Array<Buffer | null>>;
+  /**
+   * Per query, the article numbers posted under the hash (or under another hash with the same
+   * bucket and check) in its epochs, newest first (epoch, then commit order), at most `limit`.
+   */
+  postings(queries: PostingQuery[], limit: number): Promise<number[][]>;
+  /** Document frequencies of the keys, plus `DOCS_FIELD` (stories counted). */
+  documentFrequencies(keys: string[]): Promise<Map<string, number>>;
+  /** The story's record; null also for a story of one member (see `IndexWrites.opener`) — except in memory. */
   storySummary(storyId: string): Promise<StorySummary | null>;
   story(storyId: string): Promise<StoryRecordState | null>;
+  /** The epochs postings were written in lately (for finding an article without knowing its time). */
+  epochs(): Promise<number[]>;
 }
 
 export const DOCS_FIELD = '#docs';
 /** Keys outlive the window by this much, so an article arriving a little late still finds the articles up to a window before it. */
 export const MARGIN_HOURS = 24;
+/** How long a decision record is kept: long enough for a re-delivered job; later the article record answers. */
+export const DECISION_TTL_MS = 10 * 60_000;
+/** Postings are grouped by article time in epochs of this length (the unit of expiry and of a lookup). */
+export const EPOCH_MS = 24 * 3_600_000;
+/** Posting buckets per epoch: the top BUCKET_BITS bits of a hash. */
+export const BUCKET_BITS = 15;
+/** Postings kept per bucket and epoch (the newest): bounds a lookup's cost and an epoch's memory. */
+export const BUCKET_CAP = 1024;
+/** Bytes of one posting: 2-byte check, 4-byte article number. */
+export const POSTING_BYTES = 6;
 
 export interface StoreLimits {
   /** Articles further apart in time than this never match. */
   windowHours: number;
 }
 
-/** Postings older than this (relative to the article being written) are trimmed. */
-export function trimBefore(time: number, windowHours: number): number {
-  return time - (windowHours + MARGIN_HOURS) * 3_600_000;
+export function epochOf(time: number): number {
+  return Math.floor(time / EPOCH_MS);
+}
+
+/** A hash's bucket (top bits) and check (low 16 bits). */
+export function bucketOf(hash: number): number {
+  return hash >>> (32 - BUCKET_BITS);
+}
+export function checkOf(hash: number): number {
+  return hash & 0xffff;
+}
+
+/** The key suffix of a decision record: a digest of the article id and text hash. */
+export function decisionDigest(articleId: string, textHash: string): string {
+  return createHash('sha256').update(`${articleId}\n${textHash}`).digest('base64url').slice(0, 16);
+}
+
+// ---------------------------------------------------------------- story lines
+
+type SummaryRow = [string, string, string, string | null, string[], number];
+type EvidenceRow = [MatchLevel, number, number, string[], string[], string, string];
+type MemberRow = [string, string, string, string | null, EvidenceRow | null];
+
+/** The summary of a story that `m` opened and nothing joined yet. */
+export function openedBy(m: StoryMember): StorySummary {
+  const t = m.publishedAt ? Date.parse(m.publishedAt) : Number.NaN;
+  return {
+    storyId: m.id,
+    canonicalArticleId: m.id,
+    canonicalUrl: m.url,
+    earliestPublishedAt: Number.isFinite(t) ? m.publishedAt : null,
+    outlets: [m.source],
+    memberCount: 1,
+  };
+}
+
+/** A story summary as its record's first line (a JSON array: no field names). */
+export function summaryLine(s: StorySummary): string {
+  return JSON.stringify(summaryRow(s));
+}
+
+export function parseSummary(line: string): StorySummary {
+  return fromSummaryRow(JSON.parse(line) as SummaryRow);
+}
+
+type DecisionRow =
+  | ['story', string, string, SummaryRow]
+  | ['duplicate', string, string, number, EvidenceRow, SummaryRow]
+  | ['update', string, string, string, SummaryRow];
+
+function summaryRow(s: StorySummary): SummaryRow {
+  return [s.storyId, s.canonicalArticleId, s.canonicalUrl, s.earliestPublishedAt, s.outlets, s.memberCount];
+}
+function fromSummaryRow([storyId, canonicalArticleId, canonicalUrl, earliestPublishedAt, outlets, memberCount]: SummaryRow): StorySummary {
+  return { storyId, canonicalArticleId, canonicalUrl, earliestPublishedAt, outlets, memberCount };
+}
+function evidenceRow(e: Evidence): EvidenceRow {
+  return [e.level, e.score, e.threshold, e.sharedTerms, e.sharedEntities, e.matchedArticleId, e.matchedUrl];
+}
+function fromEvidenceRow(e: EvidenceRow): Evidence {
+  return { level: e[0], score: e[1], threshold: e[2], sharedTerms: e[3], sharedEntities: e[4], matchedArticleId: e[5], matchedUrl: e[6] };
+}
+
+/** A decision record's value: a JSON array, no field names. */
+export function decisionLine(d: DedupeDecision): string {
+  const row: DecisionRow =
+    d.kind === 'story'
+      ? ['story', d.articleId, d.storyId, summaryRow(d.story)]
+      : d.kind === 'duplicate'
+        ? ['duplicate', d.articleId, d.storyId, d.similarity, evidenceRow(d.evidence), summaryRow(d.story)]
+        : ['update', d.articleId, d.storyId, d.previousTextHash, summaryRow(d.story)];
+  return JSON.stringify(row);
+}
+
+export function parseDecision(line: string): DedupeDecision {
+  const row = JSON.parse(line) as DecisionRow;
+  if (row[0] === 'story') return { kind: 'story', articleId: row[1], storyId: row[2], story: fromSummaryRow(row[3]) };
+  if (row[0] === 'duplicate') {
+    return { kind: 'duplicate', articleId: row[1], storyId: row[2], similarity: row[3], evidence: fromEvidenceRow(row[4]), story: fromSummaryRow(row[5]) };
+  }
+  return { kind: 'update', articleId: row[1], storyId: row[2], previousTextHash: row[3], story: fromSummaryRow(row[4]) };
+}
+
+/** A member as one line of its story's record (similarity and level are the evidence's). */
+export function memberLine(m: StoryMember): string {
+  const e = m.evidence;
+  const row: MemberRow = [m.id, m.url, m.source, m.publishedAt, e ? evidenceRow(e) : null];
+  return JSON.stringify(row);
+}
+
+export function parseMember(line: string): StoryMember {
+  const [id, url, source, publishedAt, e] = JSON.parse(line) as MemberRow;
+  const evidence = e ? fromEvidenceRow(e) : null;
+  return { id, url, source, publishedAt, similarity: evidence ? evidence.score : null, level: evidence ? evidence.level : null, evidence };
 }
 
 // ---------------------------------------------------------------- Redis
@@ -137,16 +254,74 @@ const COMMIT_ATTEMPTS = 3;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 // Fenced commit: apply the writes only while we still hold the lock (a holder that stalled past
 // the lock TTL must not overwrite what the next holder decided). ARGV[2] is a JSON list of
-// [command, keyIndex, ...args]; every key is passed in KEYS so the script is Cluster-correct.
+// [command, keyIndex, ...args]; an argument that is a JSON number n stands for ARGV[n] (binary
+// values); every key is passed in KEYS so the script is Cluster-correct. Two commands of its own:
+//   POST key check n cap ttl     append the 6-byte posting, keep the newest `cap` bytes
+//   STORY key summary member opener ttl
+//                                replace the summary line, append the member line ('': none); a
+//                                missing record is made, with the opener's line first ('': none)
 const COMMIT_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local ops = cjson.decode(ARGV[2])
+local floor = math.floor
 for _, op in ipairs(ops) do
   local args = {}
-  for i = 3, #op do args[#args + 1] = op[i] end
-  redis.call(op[1], KEYS[op[2]], unpack(args))
+  for i = 3, #op do
+    local a = op[i]
+    if type(a) == 'number' then a = ARGV[a] end
+    args[#args + 1] = a
+  end
+  local key = KEYS[op[2]]
+  if op[1] == 'POST' then
+    local c, n, cap = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
+    local p = string.char(floor(c / 256), c % 256, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
+    local s = (redis.call('GET', key) or '') .. p
+    if #s > cap then s = string.sub(s, #s - cap + 1) end
+    redis.call('SET', key, s, 'PX', args[4])
+  elseif op[1] == 'STORY' then
+    local v = redis.call('GET', key)
+    local rest = ''
+    if v then
+      local nl = string.find(v, '\\n', 1, true)
+      if nl then rest = string.sub(v, nl) end
+    elseif args[3] ~= '' then
+      rest = '\\n' .. args[3]
+    end
+    local out = args[1] .. rest
+    if args[2] ~= '' then out = out .. '\\n' .. args[2] end
+    redis.call('SET', key, out, 'PX', args[4])
+  else
+    redis.call(op[1], key, unpack(args))
+  end
 end
 return 1`;
+// Posting lookup: for each key, the 6-byte postings whose check is one of ARGV[i]'s 2-byte checks
+// (grouped by check, each group in stored order). Only the buckets asked for are read.
+const POSTINGS_SCRIPT = `
+local out = {}
+for i = 1, #KEYS do
+  local s = redis.call('GET', KEYS[i])
+  local acc = {}
+  if s then
+    local want = ARGV[i]
+    for j = 1, #want, 2 do
+      local c = string.sub(want, j, j + 1)
+      local init = 1
+      while true do
+        local p = string.find(s, c, init, true)
+        if not p then break end
+        if (p - 1) % ${POSTING_BYTES} == 0 then
+          acc[#acc + 1] = string.sub(s, p, p + ${POSTING_BYTES - 1})
+          init = p + ${POSTING_BYTES}
+        else
+          init = p + 1
+        end
+      end
+    end
+  end
+  out[i] = table.concat(acc)
+end
+return out`;
 
 export class RedisDedupeStore implements DedupeStore {
   private readonly redis: Redis;
@@ -159,7 +334,7 @@ export class RedisDedupeStore implements DedupeStore {
     this.base = `${opts.prefix}:{dedupe}`;
   }
 
-  /** The key of one index entry, e.g. `key('story', id)`. */
+  /** The key of one index entry, e.g. `key('s', storyId)`. */
   key(...parts: string[]): string {
     return [this.base, ...parts].join(':');
   }
@@ -170,6 +345,14 @@ export class RedisDedupeStore implements DedupeStore {
 
   private get ttlMs(): number {
     return (this.opts.windowHours + MARGIN_HOURS) * 3_600_000;
+  }
+
+  private recordKey(n: number): string {
+    return this.key('a', n.toString(36));
+  }
+
+  private bucketKey(epoch: number, bucket: number): string {
+    return this.key('x', String(epoch), bucket.toString(36));
   }
 
   async exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T> {
@@ -188,31 +371,55 @@ export class RedisDedupeStore implements DedupeStore {
   }
 
   async decision(articleId: string, textHash: string): Promise<DedupeDecision | null> {
-    const raw = await this.redis.get(this.key('decision', articleId, textHash));
-    return raw ? (JSON.parse(raw) as DedupeDecision) : null;
+    const raw = await this.redis.get(this.key('d', decisionDigest(articleId, textHash)));
+    return raw ? parseDecision(raw) : null;
   }
 
-  async articles(ids: string[]): Promise<Array<StoredArticle | null>> {
-    if (ids.length === 0) return [];
-    const raws = await this.redis.mget(...ids.map((id) => this.key('art', id)));
-    return raws.map((r) => (r ? (JSON.parse(r) as StoredArticle) : null));
+  async records(numbers: number[]): Promise<Array<Buffer | null>> {
+    if (numbers.length === 0) return [];
+    return this.redis.mgetBuffer(...numbers.map((n) => this.recordKey(n)));
   }
 
-  async pointers(names: string[]): Promise<Array<string | null>> {
-    if (names.length === 0) return [];
-    return this.redis.mget(...names.map((n) => this.key(n)));
-  }
-
-  async postings(bandKeys: string[], termKeys: string[], minTime: number, maxTime: number, termLimit: number): Promise<Postings> {
-    const pipe = this.redis.pipeline();
-    for (const b of bandKeys) pipe.zrangebyscore(this.key(b), minTime, maxTime);
-    for (const t of termKeys) pipe.zrevrangebyscore(this.key(t), maxTime, minTime, 'LIMIT', 0, termLimit);
-    const results = (await pipe.exec()) ?? [];
-    const lists = results.map(([err, ids]) => {
-      if (err) throw err;
-      return ids as string[];
+  async postings(queries: PostingQuery[], limit: number): Promise<number[][]> {
+    // only the epochs written to (the registry is written with the postings, and outlives them)
+    const live = new Set(await this.epochs());
+    // one key per (epoch, bucket), with the checks wanted from it
+    const wanted = new Map<string, Set<number>>();
+    const plan = queries.map((q) => {
+      const keys: string[] = [];
+      for (let e = q.toEpoch; e >= q.fromEpoch; e--) {
+        if (!live.has(e)) continue;
+        const k = this.bucketKey(e, bucketOf(q.hash));
+        keys.push(k);
+        let set = wanted.get(k);
+        if (!set) wanted.set(k, (set = new Set()));
+        set.add(checkOf(q.hash));
+      }
+      return keys;
     });
-    return { bands: lists.slice(0, bandKeys.length), terms: lists.slice(bandKeys.length) };
+    const keys = [...wanted.keys()];
+    if (keys.length === 0) return queries.map(() => []);
+    const argv = keys.map((k) => {
+      const checks = [...wanted.get(k)!];
+      const b = Buffer.alloc(checks.length * 2);
+      checks.forEach((c, i) => b.writeUInt16BE(c, i * 2));
+      return b;
+    });
+    const raw = (await this.redis.callBuffer('EVAL', POSTINGS_SCRIPT, keys.length, ...keys, ...argv)) as Buffer[];
+    // per key: check → article numbers in stored order
+    const found = new Map<string, Map<number, number[]>>();
+    keys.forEach((k, i) => {
+      const byCheck = new Map<number, number[]>();
+      const b = raw[i]!;
+      for (let o = 0; o + POSTING_BYTES <= b.length; o += POSTING_BYTES) {
+        const c = b.readUInt16BE(o);
+        let list = byCheck.get(c);
+        if (!list) byCheck.set(c, (list = []));
+        list.push(b.readUInt32BE(o + 2));
+      }
+      found.set(k, byCheck);
+    });
+    return queries.map((q, i) => newestFirst(plan[i]!.map((k) => found.get(k)?.get(checkOf(q.hash)) ?? []), limit));
   }
 
   // Document frequencies count stories in two buckets of one window each, by wall-clock time,
@@ -222,54 +429,60 @@ export class RedisDedupeStore implements DedupeStore {
     return [this.key('df', String(epoch)), this.key('df', String(epoch - 1))];
   }
 
-  async documentFrequencies(terms: string[]): Promise<Map<string, number>> {
-    const wanted = [DOCS_FIELD, ...new Set(terms)];
+  async documentFrequencies(keys: string[]): Promise<Map<string, number>> {
+    const wanted = [DOCS_FIELD, ...new Set(keys)];
     const [current, previous] = this.dfEpochs();
     const [a, b] = await Promise.all([this.redis.hmget(current, ...wanted), this.redis.hmget(previous, ...wanted)]);
     return new Map(wanted.map((t, i) => [t, Number(a[i] ?? 0) + Number(b[i] ?? 0)]));
   }
 
   async storySummary(storyId: string): Promise<StorySummary | null> {
-    const raw = await this.redis.get(this.key('story', storyId));
-    return raw ? (JSON.parse(raw) as StorySummary) : null;
+    const raw = await this.redis.get(this.key('s', storyId));
+    if (!raw) return null;
+    const nl = raw.indexOf('\n');
+    return parseSummary(nl < 0 ? raw : raw.slice(0, nl));
   }
 
   async story(storyId: string): Promise<StoryRecordState | null> {
-    const [summary, members] = await Promise.all([
-      this.storySummary(storyId),
-      this.redis.lrange(this.key('members', storyId), 0, -1),
-    ]);
-    return summary ? { ...summary, members: members.map((m) => JSON.parse(m) as StoryMember) } : null;
+    const raw = await this.redis.get(this.key('s', storyId));
+    if (!raw) return null;
+    const [first, ...members] = raw.split('\n');
+    return { ...parseSummary(first!), members: members.map(parseMember) };
+  }
+
+  async epochs(): Promise<number[]> {
+    return (await this.redis.zrange(this.key('epochs'), '0', '-1')).map(Number);
   }
 
   private async commit(token: string, w: IndexWrites): Promise<boolean> {
+    const n = await this.redis.incr(this.key('seq'));
     const ops = new Ops(this.key('lock'));
-    this.writeOps(ops, w, true);
-    const result = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list));
+    this.writeOps(ops, w, n, true);
+    const result = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list), ...ops.blobs);
     return result === 1;
   }
 
   /**
-   * The commands of one decision's commit, in order. `countTerms`: false leaves out the
-   * document-frequency increments (bulkWrite adds them up over a batch).
+   * The commands of one decision's commit, in order, for article number `n`. `countTerms`: false
+   * leaves out the document-frequency increments (bulkWrite adds them up over a batch).
    */
-  private writeOps(ops: Ops, w: IndexWrites, countTerms: boolean): void {
+  private writeOps(ops: Ops, w: IndexWrites, n: number, countTerms: boolean): void {
     const ttl = String(this.ttlMs);
-    const id = w.article.id;
-    ops.add('SET', this.key('decision', id, w.textHash), JSON.stringify(w.decision), 'PX', ttl);
-    ops.add('SET', this.key('art', id), JSON.stringify(w.article), 'PX', ttl);
-    for (const p of w.pointers) ops.add('SET', this.key(p), id, 'PX', ttl);
-    const expireBefore = `(${trimBefore(w.article.time, this.opts.windowHours)}`;
-    for (const z of w.postings) {
-      ops.add('ZREMRANGEBYSCORE', this.key(z), '-inf', expireBefore);
-      ops.add('ZADD', this.key(z), String(w.article.time), id);
-      ops.add('PEXPIRE', this.key(z), ttl);
+    ops.add('SET', this.key('d', decisionDigest(w.articleId, w.textHash)), decisionLine(w.decision), 'PX', String(Math.min(DECISION_TTL_MS, this.ttlMs)));
+    ops.add('SET', this.recordKey(n), ops.blob(w.record), 'PX', ttl);
+    // the counter outlives every record it numbered
+    ops.add('PEXPIRE', this.key('seq'), ttl);
+    if (w.replaces !== null) ops.add('DEL', this.recordKey(w.replaces));
+    const epoch = epochOf(w.time);
+    const cap = String(BUCKET_CAP * POSTING_BYTES);
+    for (const h of new Set(w.postings)) ops.add('POST', this.bucketKey(epoch, bucketOf(h)), String(checkOf(h)), String(n), cap, ttl);
+    ops.add('ZADD', this.key('epochs'), String(Date.now()), String(epoch));
+    ops.add('ZREMRANGEBYSCORE', this.key('epochs'), '-inf', `(${Date.now() - this.ttlMs}`);
+    ops.add('PEXPIRE', this.key('epochs'), ttl);
+    // a new story is its article's record until a second member joins
+    if (w.decision.kind !== 'story') {
+      ops.add('STORY', this.key('s', w.story.storyId), summaryLine(w.story), w.member ? memberLine(w.member) : '', w.opener ? memberLine(w.opener) : '', ttl);
     }
-    const storyId = w.story.storyId;
-    ops.add('SET', this.key('story', storyId), JSON.stringify(w.story), 'PX', ttl);
-    if (w.member) ops.add('RPUSH', this.key('members', storyId), JSON.stringify(w.member));
-    // refreshed on every decision touching the story, so the members outlive the summary never
-    ops.add('PEXPIRE', this.key('members', storyId), ttl);
     if (countTerms && w.countTerms.length) {
       const [current] = this.dfEpochs();
       for (const t of new Set(w.countTerms)) ops.add('HINCRBY', current, t, '1');
@@ -285,19 +498,20 @@ export class RedisDedupeStore implements DedupeStore {
   /**
    * Applies the writes of decisions taken elsewhere (StoryIndex.writesFor), in order, as one
    * commit under the decision lock: for filling an index quickly (the benchmarks). The state is
-   * what committing each one would leave: the same commands, except that the document-frequency
-   * increments of the batch are added up per term (one HINCRBY each).
+   * what committing each one would leave: the same commands and article numbers, except that the
+   * document-frequency increments of the batch are added up per term (one HINCRBY each).
    */
   async bulkWrite(writes: IndexWrites[]): Promise<void> {
     if (writes.length === 0) return;
+    const last = await this.redis.incrby(this.key('seq'), writes.length);
     const ops = new Ops(this.key('lock'));
     const counts = new Map<string, number>();
-    for (const w of writes) {
-      this.writeOps(ops, w, false);
-      if (!w.countTerms.length) continue;
+    writes.forEach((w, i) => {
+      this.writeOps(ops, w, last - writes.length + 1 + i, false);
+      if (!w.countTerms.length) return;
       for (const t of new Set(w.countTerms)) counts.set(t, (counts.get(t) ?? 0) + 1);
       counts.set(DOCS_FIELD, (counts.get(DOCS_FIELD) ?? 0) + 1);
-    }
+    });
     if (counts.size) {
       const [current] = this.dfEpochs();
       for (const [t, n] of counts) ops.add('HINCRBY', current, t, String(n));
@@ -305,7 +519,7 @@ export class RedisDedupeStore implements DedupeStore {
     }
     const token = await this.acquireLock();
     try {
-      const done = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list));
+      const done = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list), ...ops.blobs);
       if (done !== 1) throw new RetryableError('dedupe', 'LOCK_TIMEOUT', 'lost the decision lock during a bulk write');
     } finally {
       await this.releaseLock(token);
@@ -332,15 +546,31 @@ export class RedisDedupeStore implements DedupeStore {
   }
 }
 
-/** The write list of a commit: commands with their keys indexed into KEYS (the lock is KEYS[1]). */
+/** Lists of article numbers, newest epoch first, each in commit order: newest first, at most `limit`. */
+export function newestFirst(byEpoch: number[][], limit: number): number[] {
+  const out: number[] = [];
+  for (const list of byEpoch) {
+    for (let i = list.length - 1; i >= 0 && out.length < limit; i--) out.push(list[i]!);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+/** The write list of a commit: commands with their keys indexed into KEYS (the lock is KEYS[1]) and binary values into ARGV. */
 class Ops {
   readonly keys: string[];
-  readonly list: Array<[string, number, ...string[]]> = [];
+  readonly list: Array<[string, number, ...Array<string | number>]> = [];
+  readonly blobs: Buffer[] = [];
   private readonly index = new Map<string, number>();
   constructor(lockKey: string) {
     this.keys = [lockKey];
   }
-  add(command: string, key: string, ...args: string[]): void {
+  /** A binary value: its ARGV index (ARGV[1] is the token, ARGV[2] the list). */
+  blob(b: Buffer): number {
+    this.blobs.push(b);
+    return this.blobs.length + 2;
+  }
+  add(command: string, key: string, ...args: Array<string | number>): void {
     let i = this.index.get(key);
     if (i === undefined) {
       this.keys.push(key);

@@ -12,9 +12,10 @@
 // copies only, not against every candidate the index would retrieve. Then the next articles of the
 // stream go through the real decide(), timed one by one.
 import { Redis } from 'ioredis';
-import type { DocumentFrequencies } from '../../pipeline/dedupe.ts';
+import { articleTime, type DocumentFrequencies } from '../../pipeline/dedupe.ts';
 import { DedupeIndex } from '../../pipeline/dedupe-index.ts';
-import { DOCS_FIELD, RedisDedupeStore, type IndexWrites, type StoredArticle } from '../../pipeline/dedupe-store.ts';
+import { decodeArticle, dfKey, type StoredArticle } from '../../pipeline/dedupe-record.ts';
+import { DOCS_FIELD, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle, StorySummary } from '../../pipeline/records.ts';
 import { availableMemory } from './processes.ts';
 import { usedMemory } from './redis.ts';
@@ -29,16 +30,19 @@ const KEEP = 5000;
 /** A size is skipped when filling up to it would take more than this share of the memory the machine has free. */
 const MEMORY_SHARE = 0.5;
 
-/** Document frequencies as the Redis store holds them: stories counted per term. */
+/** Document frequencies as the Redis store holds them: stories counted per term key (dedupe-record.ts `dfKey`). */
 class CountingFrequencies implements DocumentFrequencies {
   readonly counts = new Map<string, number>();
+  private readonly keys = new Map<string, string>();
   get docCount(): number {
     return this.counts.get(DOCS_FIELD) ?? 0;
   }
   df(term: string): number {
-    return this.counts.get(term) ?? 0;
+    let key = this.keys.get(term);
+    if (key === undefined) this.keys.set(term, (key = dfKey(term)));
+    return this.counts.get(key) ?? 0;
   }
-  /** What a commit's HINCRBYs add: each distinct term once, and one story. */
+  /** What a commit's HINCRBYs add: each distinct term key once, and one story. */
   count(terms: string[]): void {
     if (!terms.length) return;
     for (const t of new Set(terms)) this.counts.set(t, (this.counts.get(t) ?? 0) + 1);
@@ -77,9 +81,9 @@ export class BulkLoader {
 
   /** `copyOf`: the id of an indexed article this one copies (null: a new story). */
   async add(article: CleanArticle, copyOf: string | null): Promise<IndexWrites> {
-    const w = this.index.writesFor(article, this.dfs, copyOf ? await this.candidate(copyOf) : undefined);
+    const w = this.index.writesFor(article, this.dfs, copyOf ? await this.candidate(copyOf, articleTime(article)) : undefined);
     this.dfs.count(w.countTerms);
-    if (w.decision.kind === 'story') this.openers.set(w.article.id, w.article);
+    if (w.decision.kind === 'story') this.openers.set(w.articleId, decodeArticle(w.record));
     this.stories.set(w.story.storyId, w.story);
     this.pending.push(w);
     if (this.pending.length >= this.batch) await this.send();
@@ -92,17 +96,18 @@ export class BulkLoader {
     return w;
   }
 
-  private async candidate(id: string): Promise<{ candidate: StoredArticle; story: StorySummary } | undefined> {
+  /** The story opener `id` (indexed before `time`, within the window) and its story. */
+  private async candidate(id: string, time: number): Promise<{ candidate: StoredArticle; story: StorySummary } | undefined> {
     let candidate = this.openers.get(id);
     if (!candidate) {
       await this.flush();
-      candidate = (await this.store.articles([id]))[0] ?? undefined;
+      candidate = (await this.index.storedArticle(id, time)) ?? undefined;
     }
     if (!candidate) return undefined;
     let story = this.stories.get(candidate.storyId);
     if (!story) {
       await this.flush();
-      story = (await this.store.storySummary(candidate.storyId)) ?? undefined;
+      story = await this.index.storySummary(candidate);
     }
     return story ? { candidate, story } : undefined;
   }

@@ -63,6 +63,18 @@ afterEach(async () => {
   redis.disconnect();
 });
 
+/** The keys matching a pattern (SCAN: the shared Redis may hold many other keys). */
+async function keysLike(pattern: string): Promise<string[]> {
+  const out: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    out.push(...batch);
+  } while (cursor !== '0');
+  return out;
+}
+
 async function decideAll(articles: CleanArticle[]): Promise<DedupeDecision[]> {
   const out: DedupeDecision[] = [];
   for (const a of articles) out.push(await index.decide(a));
@@ -112,6 +124,28 @@ describe('DedupeIndex on the founding case', () => {
     const again = await decideAll(seeds.slice(0, 3));
     expect(again).toEqual(first);
     expect((await index.story(first[0]!.storyId))?.members).toHaveLength(3);
+  });
+
+  it('answers a re-delivered article from its record once the short-lived decision record is gone, writing nothing', async () => {
+    const first = await decideAll(seeds.slice(0, 3));
+    const keysBefore = (await keysLike(`${prefix}:*`)).sort();
+    // the decision records (d:) expire after minutes; the article records stay for the window
+    const decisionKeys = await keysLike(`${prefix}:{dedupe}:d:*`);
+    expect(decisionKeys).toHaveLength(3);
+    await redis.del(...decisionKeys);
+    const again = await decideAll(seeds.slice(0, 3));
+    const story = (await index.story(first[0]!.storyId))!;
+    again.forEach((d, k) => {
+      const was = first[k]!;
+      expect(d).toMatchObject({ kind: was.kind, articleId: was.articleId, storyId: was.storyId, story: { memberCount: 3 } });
+      if (d.kind === 'duplicate' && was.kind === 'duplicate') {
+        expect(d.evidence).toEqual({ ...was.evidence, sharedTerms: [], sharedEntities: [] });
+        expect(d.similarity).toBe(was.similarity);
+      }
+    });
+    // no second copy of anything: the same keys (the decisions aside) and the same story
+    expect((await keysLike(`${prefix}:*`)).filter((k) => !k.includes(':d:')).sort()).toEqual(keysBefore.filter((k) => !k.includes(':d:')));
+    expect(story.members.map((m) => m.id)).toEqual(seeds.slice(0, 3).map((s) => s.id));
   });
 
   it('gives one story and one duplicate when two workers decide two copies at once', async () => {
@@ -244,6 +278,20 @@ describe('DedupeIndex story record', () => {
     });
   });
 
+  it('keeps a story of one member in its article record, and gives it back like any story record', async () => {
+    const [d] = await decideAll([seeds[2]!]);
+    expect(await keysLike(`${prefix}:{dedupe}:s:*`)).toEqual([]);
+    const memory = new MemoryDedupeIndex({ windowHours: 72 });
+    await memory.decide(seeds[2]!);
+    const record = await index.story(d!.storyId);
+    expect(record).toEqual(await memory.story(d!.storyId));
+    expect(record).toMatchObject({ ...d!.story, members: [{ id: seeds[2]!.id, url: seeds[2]!.canonicalUrl, source: seeds[2]!.source, publishedAt: seeds[2]!.publishedAt, evidence: null }] });
+    // the second member makes the story its record, the opener first
+    await index.decide(seeds[0]!);
+    expect((await index.story(d!.storyId))!.members.map((m) => m.id)).toEqual([seeds[2]!.id, seeds[0]!.id]);
+    expect(await index.story('no-such-story')).toBeNull();
+  });
+
   it('prefers any published date over none, and keeps the first seen when no copy has one', async () => {
     const undated = seeds.slice(0, 3).map((s) => ({ ...s, publishedAt: null }));
     const [a, b] = await decideAll(undated.slice(0, 2));
@@ -317,7 +365,7 @@ describe('DedupeIndex keys', () => {
       keys.push(...batch);
     } while (cursor !== '0');
     const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(':')[2]));
-    expect([...kinds].sort()).toEqual(['art', 'decision', 'df', 'guid', 'hash', 'lsh', 'members', 'post', 'story', 'url']);
+    expect([...kinds].sort()).toEqual(['a', 'd', 'df', 'epochs', 's', 'seq', 'x']);
     const windowMs = 72 * 3_600_000;
     for (const key of keys) {
       // Redis Cluster hashes only the part between the first { and the next }

@@ -1,0 +1,455 @@
+// The dedupe index's per-article record in a compact binary form (~0.9 KB instead of ~2 KB of
+// JSON; it is also the story member of an article that opened a story nothing joined yet), and
+// how a stored record is compared with a new article.
+//
+// Terms, entities and headline terms are kept as 32-bit hashes (`termHash`), not strings; the
+// document frequencies are counted under the same hashes (`dfKey`). A stored record is turned
+// back into the `CompactFeatures` the scoring (dedupe.ts) takes *relative to the article it is
+// compared with* (`resolveAgainst`): a stored hash that one of that article's terms has becomes
+// that term's string (so shared terms and entities come out as words in the evidence), any
+// other becomes a placeholder string that carries the hash (`\u0001<hash>`, with the entity mark
+// in front for entities) and is looked up in the frequencies by it. The scores are those of the
+// strings unless two different strings share a 32-bit hash (about one pair in 4 × 10⁹).
+// The MinHash signature keeps the low 16 bits of each of its 128 slots: two slots compare equal
+// when their full values do, and in 1 of 65,536 other cases (a bias below 0.0001 on the
+// estimated Jaccard).
+import { MINHASH_SIZE, fnv1a32, type CompactFeatures } from './dedupe.ts';
+import type { MatchLevel } from './dedupe.ts';
+import { foldDiacritics } from './tokens.ts';
+
+/** What the index keeps per article, decoded. */
+export interface StoredArticle {
+  id: string;
+  /** Canonical URL. */
+  url: string;
+  storyId: string;
+  /** The outlet and the publication date as the article gave it: its story member (a story of one member has no record of its own). */
+  source: string;
+  publishedAt: string | null;
+  /** ms since the epoch: publication time when sane, else fetch time. */
+  time: number;
+  textHash: string;
+  /** 32-bit hash of the article's guid key (exact guid level), or null without one. */
+  guidHash: number | null;
+  /** Content terms (hash, count), most distinctive first. */
+  terms: Array<[number, number]>;
+  /** Entities (hash), rarest first, and whether each is a language-neutral anchor (a number or a one-word name). */
+  entities: number[];
+  anchors: boolean[];
+  /** Headline terms: hash of the term, hash of its first TITLE_PREFIX characters (absent: no headline). */
+  titleTerms?: Array<[number, number]>;
+  /** Hash of `@` + the diacritic-folded form of each term (kept only with `language`: cross-language matching). */
+  termAnchors?: number[];
+  /** Low 16 bits of the 128 MinHash slots; null: the text had no words (every slot empty). */
+  minhash: Uint16Array | null;
+  language?: string;
+  /** How this version was decided, for answering a re-delivered article once its decision record is gone. */
+  decided: Decided;
+}
+
+export type Decided =
+  | { kind: 'story' }
+  | { kind: 'duplicate'; level: MatchLevel; score: number; threshold: number; matchedArticleId: string; matchedUrl: string }
+  | { kind: 'update'; previousTextHash: string };
+
+// ---------------------------------------------------------------- hashes
+
+/** The 32-bit hash under which a term or entity is stored, posted and counted. */
+export function termHash(s: string): number {
+  let h = fnv1a32(s);
+  // MurmurHash3's finaliser: FNV-1a alone leaves the low bits of short strings poorly mixed
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const PLACEHOLDER = '\u0001';
+
+/** The document-frequency field of a term, entity or placeholder string. */
+export function dfKey(term: string): string {
+  // words never contain U+0001: a string that does is a placeholder, its hash after the mark
+  const p = term.lastIndexOf(PLACEHOLDER);
+  return p >= 0 ? term.slice(p + 1) : termHash(term).toString(36);
+}
+
+function prefixOf(term: string): string {
+  return [...term].slice(0, TITLE_PREFIX_CHARS).join('');
+}
+// titleSimilarity (dedupe.ts) meets headline terms on their first five characters
+const TITLE_PREFIX_CHARS = 5;
+
+/** `@` + folded term: how a term is looked up as a cross-language anchor (dedupe.ts anchorVocabulary). */
+function anchorForm(term: string): string {
+  return `@${foldDiacritics(term)}`;
+}
+
+function isAnchor(e: string): boolean {
+  return e.startsWith('#') || (e.startsWith('@') && !e.includes(' '));
+}
+
+// ---------------------------------------------------------------- encoding
+
+const VERSION = 1;
+const LEVELS: MatchLevel[] = ['url', 'guid', 'text-hash', 'near-copy', 'rewrite'];
+const F_STORY_SELF = 1;
+const F_TITLE = 2;
+const F_LANGUAGE = 4;
+const F_EMPTY_SIG = 8;
+const F_GUID = 16;
+const F_DUPLICATE = 32;
+const F_UPDATE = 64;
+const EMPTY = 0xffffffff;
+
+class Writer {
+  private buf = Buffer.alloc(1024);
+  private at = 0;
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.alloc(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+  u8(v: number): void {
+    this.room(1);
+    this.buf[this.at++] = v;
+  }
+  u16(v: number): void {
+    this.room(2);
+    this.buf.writeUInt16LE(v, this.at);
+    this.at += 2;
+  }
+  u32(v: number): void {
+    this.room(4);
+    this.buf.writeUInt32LE(v >>> 0, this.at);
+    this.at += 4;
+  }
+  f64(v: number): void {
+    this.room(8);
+    this.buf.writeDoubleLE(v, this.at);
+    this.at += 8;
+  }
+  varint(v: number): void {
+    let x = v;
+    while (x >= 0x80) {
+      this.u8((x & 0x7f) | 0x80);
+      x = Math.floor(x / 128);
+    }
+    this.u8(x);
+  }
+  bytes(b: Buffer): void {
+    this.room(b.length);
+    b.copy(this.buf, this.at);
+    this.at += b.length;
+  }
+  /** A string: 32 lower-case hex digits packed into 16 bytes, else its UTF-8 with a length. */
+  str(s: string): void {
+    if (/^[0-9a-f]{32}$/.test(s)) {
+      this.u8(0);
+      this.bytes(Buffer.from(s, 'hex'));
+      return;
+    }
+    const b = Buffer.from(s, 'utf8');
+    this.u8(1);
+    this.varint(b.length);
+    this.bytes(b);
+  }
+  done(): Buffer {
+    return Buffer.from(this.buf.subarray(0, this.at));
+  }
+}
+
+class Reader {
+  private at = 0;
+  private readonly buf: Buffer;
+  constructor(buf: Buffer) {
+    this.buf = buf;
+  }
+  u8(): number {
+    return this.buf[this.at++]!;
+  }
+  u16(): number {
+    const v = this.buf.readUInt16LE(this.at);
+    this.at += 2;
+    return v;
+  }
+  u32(): number {
+    const v = this.buf.readUInt32LE(this.at);
+    this.at += 4;
+    return v;
+  }
+  f64(): number {
+    const v = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return v;
+  }
+  varint(): number {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.u8();
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 128;
+    }
+  }
+  bytes(n: number): Buffer {
+    const b = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return b;
+  }
+  str(): string {
+    if (this.u8() === 0) return this.bytes(16).toString('hex');
+    return this.bytes(this.varint()).toString('utf8');
+  }
+}
+
+/** The stored form of an article's compact features and identity (see StoredArticle). */
+export function storedArticle(
+  base: { id: string; url: string; storyId: string; source: string; publishedAt: string | null; time: number; guidKey: string | null },
+  c: CompactFeatures,
+  keepLanguage: boolean,
+): StoredArticle {
+  const language = keepLanguage && c.language ? c.language : undefined;
+  return {
+    id: base.id,
+    url: base.url,
+    storyId: base.storyId,
+    source: base.source,
+    publishedAt: base.publishedAt,
+    time: base.time,
+    textHash: c.textHash,
+    guidHash: base.guidKey ? termHash(base.guidKey) : null,
+    terms: c.terms.map(([t, tf]) => [termHash(t), tf]),
+    entities: c.entities.map(termHash),
+    anchors: c.entities.map(isAnchor),
+    ...(c.titleTerms?.length ? { titleTerms: c.titleTerms.map((t): [number, number] => [termHash(t), termHash(prefixOf(t))]) } : {}),
+    ...(language ? { language, termAnchors: c.terms.map(([t]) => termHash(anchorForm(t))) } : {}),
+    minhash: c.minhash.every((v) => v === EMPTY) ? null : Uint16Array.from(c.minhash, (v) => v & 0xffff),
+    decided: { kind: 'story' },
+  };
+}
+
+export function encodeArticle(a: StoredArticle): Buffer {
+  const w = new Writer();
+  w.u8(VERSION);
+  const flags =
+    (a.storyId === a.id ? F_STORY_SELF : 0) |
+    (a.titleTerms ? F_TITLE : 0) |
+    (a.language ? F_LANGUAGE : 0) |
+    (a.minhash ? 0 : F_EMPTY_SIG) |
+    (a.guidHash !== null ? F_GUID : 0) |
+    (a.decided.kind === 'duplicate' ? F_DUPLICATE : 0) |
+    (a.decided.kind === 'update' ? F_UPDATE : 0);
+  w.u8(flags);
+  w.f64(a.time);
+  w.str(a.id);
+  if (a.storyId !== a.id) w.str(a.storyId);
+  w.str(a.url);
+  w.str(a.source);
+  const published = a.publishedAt === null ? Number.NaN : Date.parse(a.publishedAt);
+  if (a.publishedAt === null) w.u8(0);
+  else if (Number.isFinite(published) && new Date(published).toISOString() === a.publishedAt) {
+    w.u8(1);
+    w.f64(published);
+  } else {
+    w.u8(2);
+    w.str(a.publishedAt);
+  }
+  w.bytes(Buffer.from(a.textHash, 'hex'));
+  if (a.guidHash !== null) w.u32(a.guidHash);
+  if (a.language) w.str(a.language);
+  w.varint(a.terms.length);
+  for (const [h] of a.terms) w.u32(h);
+  for (const [, tf] of a.terms) w.varint(tf);
+  w.varint(a.entities.length);
+  for (const h of a.entities) w.u32(h);
+  for (let i = 0; i < a.entities.length; i += 8) {
+    let bits = 0;
+    for (let j = 0; j < 8 && i + j < a.entities.length; j++) if (a.anchors[i + j]) bits |= 1 << j;
+    w.u8(bits);
+  }
+  if (a.titleTerms) {
+    // a headline term is most often one of the terms (its index then), and a short one is its own prefix
+    w.varint(a.titleTerms.length);
+    for (const [h, p] of a.titleTerms) {
+      const at = a.terms.findIndex(([t]) => t === h) + 1;
+      const index = at > 0 && at < 0x80 ? at : 0;
+      w.u8(index | (p !== h ? 0x80 : 0));
+      if (!index) w.u32(h);
+      if (p !== h) w.u32(p);
+    }
+  }
+  if (a.language) for (const h of a.termAnchors ?? a.terms.map(() => 0)) w.u32(h);
+  if (a.minhash) for (const v of a.minhash) w.u16(v);
+  if (a.decided.kind === 'duplicate') {
+    w.u8(LEVELS.indexOf(a.decided.level));
+    w.f64(a.decided.score);
+    w.f64(a.decided.threshold);
+    w.str(a.decided.matchedArticleId);
+    w.str(a.decided.matchedUrl);
+  } else if (a.decided.kind === 'update') {
+    w.bytes(Buffer.from(a.decided.previousTextHash, 'hex'));
+  }
+  return w.done();
+}
+
+export function decodeArticle(buf: Buffer): StoredArticle {
+  const r = new Reader(buf);
+  const version = r.u8();
+  if (version !== VERSION) throw new Error(`dedupe: stored article of unknown version ${version}`);
+  const flags = r.u8();
+  const time = r.f64();
+  const id = r.str();
+  const storyId = flags & F_STORY_SELF ? id : r.str();
+  const url = r.str();
+  const source = r.str();
+  const publishedTag = r.u8();
+  const publishedAt = publishedTag === 0 ? null : publishedTag === 1 ? new Date(r.f64()).toISOString() : r.str();
+  const textHash = r.bytes(32).toString('hex');
+  const guidHash = flags & F_GUID ? r.u32() : null;
+  const language = flags & F_LANGUAGE ? r.str() : undefined;
+  const nTerms = r.varint();
+  const hashes = Array.from({ length: nTerms }, () => r.u32());
+  const terms = hashes.map((h): [number, number] => [h, r.varint()]);
+  const nEnt = r.varint();
+  const entities = Array.from({ length: nEnt }, () => r.u32());
+  const anchors: boolean[] = [];
+  for (let i = 0; i < nEnt; i += 8) {
+    const bits = r.u8();
+    for (let j = 0; j < 8 && i + j < nEnt; j++) anchors.push(((bits >> j) & 1) === 1);
+  }
+  let titleTerms: Array<[number, number]> | undefined;
+  if (flags & F_TITLE) {
+    const n = r.varint();
+    titleTerms = Array.from({ length: n }, (): [number, number] => {
+      const code = r.u8();
+      const index = code & 0x7f;
+      const h = index ? terms[index - 1]![0] : r.u32();
+      return [h, code & 0x80 ? r.u32() : h];
+    });
+  }
+  const termAnchors = language ? terms.map(() => r.u32()) : undefined;
+  const minhash = flags & F_EMPTY_SIG ? null : Uint16Array.from({ length: MINHASH_SIZE }, () => r.u16());
+  let decided: Decided = { kind: 'story' };
+  if (flags & F_DUPLICATE) {
+    const level = LEVELS[r.u8()]!;
+    decided = { kind: 'duplicate', level, score: r.f64(), threshold: r.f64(), matchedArticleId: r.str(), matchedUrl: r.str() };
+  } else if (flags & F_UPDATE) {
+    decided = { kind: 'update', previousTextHash: r.bytes(32).toString('hex') };
+  }
+  return {
+    id,
+    url,
+    storyId,
+    source,
+    publishedAt,
+    time,
+    textHash,
+    guidHash,
+    terms,
+    entities,
+    anchors,
+    ...(titleTerms ? { titleTerms } : {}),
+    ...(language ? { language, termAnchors: termAnchors! } : {}),
+    minhash,
+    decided,
+  };
+}
+
+// ---------------------------------------------------------------- comparing
+
+/** A new article's strings by hash, to give a stored record's hashes back their words. */
+export class Vocabulary {
+  readonly terms = new Map<number, string>();
+  readonly entities = new Map<number, string>();
+  /** Anchor strings (entities, and `@` + folded terms) by hash. */
+  readonly anchorForms = new Map<number, string>();
+  /** Headline terms' five-character prefixes by hash. */
+  readonly prefixes = new Map<number, string>();
+  /** The signature as stored records hold it: the low 16 bits, empty slots kept apart. */
+  readonly minhash: number[];
+  // placeholders, made once per comparison run (candidates share many terms)
+  private readonly placeholders = new Map<string, Map<number, string>>();
+
+  /** A hash as its document-frequency key. */
+  name(h: number): string {
+    return hashName(h);
+  }
+
+  /** The placeholder string of a hash the article does not have, after `mark` ('' for a term, '@' or '"' for an entity). */
+  placeholder(h: number, mark = ''): string {
+    let byHash = this.placeholders.get(mark);
+    if (!byHash) this.placeholders.set(mark, (byHash = new Map()));
+    let s = byHash.get(h);
+    if (s === undefined) byHash.set(h, (s = `${mark}${PLACEHOLDER}${this.name(h)}`));
+    return s;
+  }
+
+  constructor(c: CompactFeatures) {
+    for (const [t] of c.terms) this.terms.set(termHash(t), t);
+    for (const t of c.titleTerms ?? []) {
+      this.terms.set(termHash(t), t);
+      const p = prefixOf(t);
+      if ([...p].length === TITLE_PREFIX_CHARS) this.prefixes.set(termHash(p), p);
+    }
+    for (const e of c.entities) {
+      this.entities.set(termHash(e), e);
+      this.anchorForms.set(termHash(e), e);
+    }
+    for (const [t] of c.terms) {
+      const a = anchorForm(t);
+      this.anchorForms.set(termHash(a), a);
+    }
+    this.minhash = c.minhash.map((v) => (v === EMPTY ? EMPTY : v & 0xffff));
+  }
+}
+
+// Hashes in base 36, kept across decisions (the vocabulary of a stream repeats); bounded.
+const NAMES = new Map<number, string>();
+const MAX_NAMES = 200_000;
+
+function hashName(h: number): string {
+  let s = NAMES.get(h);
+  if (s === undefined) {
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    NAMES.set(h, (s = h.toString(36)));
+  }
+  return s;
+}
+
+// four private-use characters spelling a 32-bit hash: a placeholder's five-character prefix
+function prefixPlaceholder(p: number): string {
+  return `\u0002${String.fromCharCode(0xe000 + (p >>> 24), 0xe000 + ((p >>> 16) & 0xff), 0xe000 + ((p >>> 8) & 0xff), 0xe000 + (p & 0xff))}`;
+}
+
+/**
+ * The stored record as the scoring's CompactFeatures, its hashes given the words of the article
+ * it is compared with (`v`) where they share them, placeholders elsewhere; the signature is the
+ * 16-bit one: compare it with `v.minhash`.
+ */
+export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures {
+  const entity = (h: number, i: number): string => v.entities.get(h) ?? v.anchorForms.get(h) ?? v.placeholder(h, s.anchors[i] ? '@' : '"');
+  const out: CompactFeatures = {
+    terms: s.terms.map(([h, tf]) => [v.terms.get(h) ?? v.placeholder(h), tf]),
+    entities: s.entities.map(entity),
+    minhash: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
+    textHash: s.textHash,
+  };
+  if (s.titleTerms?.length) {
+    out.titleTerms = s.titleTerms.map(([h, p]) => {
+      const known = v.terms.get(h);
+      if (known !== undefined) return known;
+      const prefix = v.prefixes.get(p);
+      return `${prefix ?? prefixPlaceholder(p)}${v.placeholder(h)}`;
+    });
+  }
+  if (s.language) {
+    out.language = s.language;
+    // anchorVocabulary adds `@` + folded term for each term: give the placeholder terms their anchor forms
+    out.termAnchorForms = (s.termAnchors ?? []).map((h) => v.anchorForms.get(h) ?? v.placeholder(h, '@'));
+  }
+  return out;
+}

@@ -1,0 +1,123 @@
+// The compact article record of the dedupe index (pipeline/dedupe-record.ts): it reads back what
+// was written, and a stored article compared with a new one scores exactly as the two articles'
+// own strings do — every level, score and shared term and entity — so that storing hashes
+// instead of words changes no decision.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  anchorOverlap,
+  compactFeatures,
+  matchContent,
+  MemoryDocumentFrequencies,
+  rewriteScore,
+  textFeatures,
+  titleSimilarity,
+  type CompactFeatures,
+  type DocumentFrequencies,
+} from '../../pipeline/dedupe.ts';
+import { decodeArticle, dfKey, encodeArticle, resolveAgainst, storedArticle, Vocabulary, type StoredArticle } from '../../pipeline/dedupe-record.ts';
+import { seedDocs, zyteDocs } from '../../scripts/lib/dedupe-eval.ts';
+import { EVAL_DIR, hasEval } from '../helpers/eval.ts';
+
+interface Text {
+  title: string;
+  text: string;
+  language: string;
+}
+
+/** Document frequencies counted from texts, readable by string (the originals) and by `dfKey` (stored hashes and placeholders). */
+function frequencies(texts: Text[]): { byString: DocumentFrequencies; byKey: DocumentFrequencies } {
+  const strings = new MemoryDocumentFrequencies();
+  const keys = new MemoryDocumentFrequencies();
+  for (const t of texts) {
+    const f = textFeatures(t);
+    const counted = [...f.termCounts.keys(), ...f.entities];
+    strings.add(counted);
+    keys.add(counted.map(dfKey));
+  }
+  return { byString: strings, byKey: { docCount: keys.docCount, df: (term) => keys.df(dfKey(term)) } };
+}
+
+function stored(c: CompactFeatures, over: Partial<Parameters<typeof storedArticle>[0]> = {}, keepLanguage = false): StoredArticle {
+  const base = { id: 'a'.repeat(32), url: 'https://example.com/a', storyId: 'a'.repeat(32), source: 'example.com', publishedAt: null, time: 0, guidKey: null, ...over };
+  return decodeArticle(encodeArticle(storedArticle(base, c, keepLanguage)));
+}
+
+/** Every pair of the texts, scored from strings and from the stored record of the second: the same. */
+function expectSameScores(texts: Text[], crossLanguage = false): number {
+  const dfs = frequencies(texts);
+  const compact = texts.map((t) => compactFeatures(textFeatures(t), dfs.byString));
+  let pairs = 0;
+  for (let i = 0; i < compact.length; i++) {
+    for (let j = 0; j < compact.length; j++) {
+      if (i === j) continue;
+      const a = compact[i]!;
+      const b = compact[j]!;
+      const v = new Vocabulary(a);
+      const mine = { ...a, minhash: v.minhash };
+      const theirs = resolveAgainst(stored(b, {}, crossLanguage), v);
+      const where = `${i} vs ${j}`;
+      expect(matchContent(mine, theirs, dfs.byKey), where).toEqual(matchContent(a, b, dfs.byString));
+      expect(rewriteScore(mine, theirs, dfs.byKey), where).toEqual(rewriteScore(a, b, dfs.byString));
+      expect(titleSimilarity(mine, theirs, dfs.byKey), where).toEqual(titleSimilarity(a, b, dfs.byString));
+      if (crossLanguage) expect(anchorOverlap(mine, theirs, dfs.byKey), where).toEqual(anchorOverlap(a, b, dfs.byString));
+      pairs++;
+    }
+  }
+  return pairs;
+}
+
+describe('the stored article record', () => {
+  it('reads back what was written: identity, times, story, headline, signature, and how it was decided', () => {
+    const [seed] = seedDocs();
+    const c = compactFeatures(textFeatures(seed!), new MemoryDocumentFrequencies());
+    const written = storedArticle(
+      { id: 'not-a-hex-id ü', url: 'https://example.com/ü?x=1', storyId: 'b'.repeat(32), source: 'Example', publishedAt: 'Tue, 05 Nov 2024 10:00:00 GMT', time: 1_730_800_800_123, guidKey: 'urn:x' },
+      { ...c, language: 'en' },
+      true,
+    );
+    written.terms[0]![1] = 300; // a count that needs more than one byte
+    written.decided = { kind: 'duplicate', level: 'rewrite', score: 0.4321, threshold: 0.28, matchedArticleId: 'c'.repeat(32), matchedUrl: 'https://other.example/x' };
+    expect(decodeArticle(encodeArticle(written))).toEqual(written);
+    const update = { ...written, publishedAt: '2024-11-05T10:00:00.000Z', decided: { kind: 'update' as const, previousTextHash: 'd'.repeat(64) } };
+    expect(decodeArticle(encodeArticle(update))).toEqual(update);
+    // an article without words: every slot of its signature empty
+    const empty = compactFeatures(textFeatures({ title: '', text: '…' }), new MemoryDocumentFrequencies());
+    const none = stored(empty);
+    expect(none.minhash).toBeNull();
+    expect(none.titleTerms).toBeUndefined();
+    // at most 80 terms, 60 entities and 24 headline terms whatever the length: a long seed fits in 1 KB (cross-language anchors add 4 bytes a term)
+    const plain = encodeArticle(storedArticle({ ...written, guidKey: 'urn:x' }, c, false)).length;
+    console.log(`[dedupe record] a seed's record: ${plain} bytes; with its cross-language anchors: ${encodeArticle(written).length}`);
+    expect(plain).toBeLessThan(1024);
+  });
+
+  it('scores the ten seed pairs exactly as their strings do', () => {
+    expect(expectSameScores(seedDocs())).toBe(20);
+  });
+
+  it.skipIf(!hasEval)('scores pairs of real pages exactly as their strings do (40 Zyte pages and the seeds)', () => {
+    const texts = [...zyteDocs(undefined, EVAL_DIR).slice(0, 40), ...seedDocs()];
+    expect(expectSameScores(texts)).toBe(45 * 44);
+  });
+
+  it.skipIf(!hasEval)('scores German–English pairs on their shared anchors exactly as their strings do (cross-language)', () => {
+    interface Side {
+      title: string;
+      text: string;
+    }
+    const pairs = readFileSync(path.join(EVAL_DIR, 'news-pairs', 'pairs.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { lang1: string; lang2: string; a: Side; b: Side })
+      .filter((p) => p.lang1 !== p.lang2);
+    expect(pairs.length).toBeGreaterThan(5);
+    for (const p of pairs) {
+      expectSameScores([
+        { ...p.a, language: p.lang1 },
+        { ...p.b, language: p.lang2 },
+      ], true);
+    }
+  });
+});
