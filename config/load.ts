@@ -45,6 +45,7 @@ export interface Settings {
   logLevel: EnvValues['FEEDSIFT_LOG_LEVEL'];
   pollConcurrency: number;
   articleConcurrency: number;
+  dedupeConcurrency: number;
   /** Page threads (0: the main thread), their per-page deadline and recycling (workers/page-pool.ts). */
   cpu: { threads: number; pageTimeoutMs: number; maxPagesPerThread: number; maxHeapMb: number };
   jobAttempts: number;
@@ -96,6 +97,7 @@ export function settingsFromEnv(v: EnvValues): Settings {
     logLevel: v.FEEDSIFT_LOG_LEVEL,
     pollConcurrency: v.FEEDSIFT_POLL_CONCURRENCY,
     articleConcurrency: v.FEEDSIFT_ARTICLE_CONCURRENCY,
+    dedupeConcurrency: v.FEEDSIFT_DEDUPE_CONCURRENCY,
     cpu: {
       threads: v.FEEDSIFT_CPU_THREADS === 'auto' ? availableParallelism() : v.FEEDSIFT_CPU_THREADS,
       pageTimeoutMs: v.FEEDSIFT_PAGE_TIMEOUT_MS,

@@ -221,6 +221,10 @@ export const envOptions = {
     z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     'Link copies of a story across languages on shared names, numbers and countries (off by default: it also merges some same-topic pages in two languages).',
   ],
+  FEEDSIFT_DEDUPE_CONCURRENCY: [
+    int(1, 64).default(4),
+    'Dedupe jobs one worker process runs at once: their features are computed side by side, their decisions are taken one at a time (in arrival order, under the index lock shared by every process).',
+  ],
   FEEDSIFT_DEDUPE_WINDOW_HOURS: [int(1, 24 * 90).default(72), 'Two articles further apart than this are never the same story.'],
   FEEDSIFT_KEEP_COMPLETED: [int(0, 1_000_000).default(1000), 'Completed jobs kept per internal queue for inspection.'],
   FEEDSIFT_HTTP_PORT: [int(0, 65_535).default(8080), 'Port of the HTTP endpoint of `feedsift start` (/metrics, /healthz, /readyz, /ui); 0: a free port, logged at start. `start --port` overrides it.'],

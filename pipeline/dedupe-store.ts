@@ -356,6 +356,20 @@ export class RedisDedupeStore implements DedupeStore {
   }
 
   async exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T> {
+    // The decisions of this process wait their turn here, in order, and only the one at the head
+    // asks Redis for the lock: waiting in line costs no polling, and the lock is polled for only
+    // while another process holds it.
+    const turn = this.localTail.then(() => this.exclusiveInRedis(fn));
+    this.localTail = turn.then(
+      () => undefined,
+      () => undefined,
+    );
+    return turn;
+  }
+
+  private localTail: Promise<void> = Promise.resolve();
+
+  private async exclusiveInRedis<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T> {
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
       const token = await this.acquireLock();
       try {
@@ -535,8 +549,10 @@ export class RedisDedupeStore implements DedupeStore {
       if (Date.now() >= deadline) {
         throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `decision lock not acquired within ${this.opts.lockWaitMs} ms`);
       }
-      // exponential backoff from 5 ms up to 200 ms, with jitter so waiters do not march in step
-      const delay = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
+      // A decision holds the lock for milliseconds, and one waiter per process polls (the others
+      // wait in line in exclusive()): backoff from 2 ms up to 20 ms, with jitter so that waiters
+      // do not march in step
+      const delay = Math.min(20, 2 * 2 ** attempt) * (0.5 + Math.random());
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -169,6 +169,19 @@ describe('DedupeIndex on the founding case', () => {
   });
 });
 
+describe('DedupeIndex: decisions of one process side by side (FEEDSIFT_DEDUPE_CONCURRENCY)', () => {
+  it('takes them one at a time in arrival order: the five seeds at once make one story, opened by the first to arrive', async () => {
+    for (const order of [[0, 1, 2, 3, 4], [4, 2, 0, 3, 1]]) {
+      await deletePrefix(redis, prefix);
+      const fresh = new DedupeIndex(redis, { prefix, windowHours: 72 });
+      const decisions = await Promise.all(order.map((i) => fresh.decide(seeds[i]!)));
+      const storyId = expectOneStory(decisions, seeds.map((s) => s.id));
+      expect(storyId).toBe(seeds[order[0]!]!.id);
+      expect((await fresh.story(storyId))?.members.map((m) => m.id)).toEqual(order.map((i) => seeds[i]!.id));
+    }
+  });
+});
+
 describe('DedupeIndex exact levels and the window', () => {
   it('matches the same canonical URL at level url', async () => {
     const first = seeds[0]!;
