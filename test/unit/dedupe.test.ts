@@ -234,6 +234,46 @@ describe('headlines', () => {
   });
 });
 
+describe('headlines that agree', () => {
+  // two long obituaries: the body terms agree, the kept entities (each report's rarest) do not
+  const compact = (terms: Array<[string, number]>, titleTerms: string[]) => ({
+    terms,
+    entities: [] as string[],
+    minhash: minhash(terms.map(([t]) => t)),
+    textHash: terms.map(([t]) => t).join(' '),
+    titleTerms,
+  });
+  const shared: Array<[string, number]> = [['mehta', 6], ['knopf', 4], ['publisher', 2]];
+  // and each says much else once: cosine ≈ 0.4, half of it (no entity in common) under the threshold
+  const others = (word: string): Array<[string, number]> => Array.from({ length: 25 }, (_, i) => [`${word}${i}`, 1]);
+  const a = [...shared, ...others('editor')];
+  const b = [...shared, ...others('tastemaker')];
+  const d = new MemoryDocumentFrequencies();
+
+  it('let the term cosine alone carry the rewrite level', () => {
+    const x = compact(a, ['sonny', 'mehta', 'head', 'publisher', 'knopf', 'dies', 'aged']);
+    const y = compact(b, ['sonny', 'mehta', 'literary', 'tastemaker', 'reigned', 'knopf', 'dies']);
+    const r = rewriteScore(x, y, d);
+    expect(r.entityScore).toBe(0);
+    expect(r.score).toBeLessThan(THRESHOLDS.rewrite);
+    expect(r.cosine).toBeGreaterThanOrEqual(THRESHOLDS.rewrite);
+    expect(titleSimilarity(x, y, d)!.score).toBeGreaterThanOrEqual(THRESHOLDS.sameSiteTitle);
+    const m = matchContent(x, y, d);
+    expect(m?.level).toBe('rewrite');
+    expect(m?.score).toBeCloseTo(r.cosine, 10);
+  });
+
+  it('but not headlines sharing one word, nor a cosine below the threshold', () => {
+    const x = compact(a, ['mehta', 'remembered', 'colleagues']);
+    const y = compact(b, ['mehta', 'era', 'ends', 'publishing']);
+    expect(titleSimilarity(x, y, d)!.shared).toHaveLength(1);
+    expect(matchContent(x, y, d)).toBeNull();
+    const weak = compact([shared[2]!, ...b.slice(3)], ['sonny', 'mehta', 'literary', 'tastemaker', 'reigned', 'knopf', 'dies']);
+    expect(rewriteScore(compact(a, []), weak, d).cosine).toBeLessThan(THRESHOLDS.rewrite);
+    expect(matchContent(compact(a, ['sonny', 'mehta', 'head', 'publisher', 'knopf', 'dies', 'aged']), weak, d)).toBeNull();
+  });
+});
+
 describe('time window', () => {
   it('places an article at its publication time unless it is after the fetch', () => {
     expect(articleTime({ publishedAt: '2025-08-27T08:00:00Z', fetchedAt: '2025-08-27T09:00:00Z' })).toBe(Date.parse('2025-08-27T08:00:00Z'));
