@@ -571,8 +571,8 @@ function publishedTime(iso: string | null | undefined): number | null {
 // ------------------------------------------------------------ features in the store
 
 /** Document frequencies by term key (dedupe-record.ts `dfKey`): a term, an entity or a placeholder. */
-class MapDocumentFrequencies implements DocumentFrequencies {
-  private readonly counts = new Map<string, number>();
+export class MapDocumentFrequencies implements DocumentFrequencies {
+  protected readonly counts = new Map<string, number>();
   private readonly keys = new Map<string, string>();
   get docCount(): number {
     return this.counts.get(DOCS_FIELD) ?? 0;
@@ -587,6 +587,10 @@ class MapDocumentFrequencies implements DocumentFrequencies {
   }
   setKey(key: string, n: number): void {
     this.counts.set(key, n);
+  }
+  /** Adds `n` to a term key's count (a commit's HINCRBY). */
+  addToKey(key: string, n: number): void {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
 }
 

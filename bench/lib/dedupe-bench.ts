@@ -12,9 +12,9 @@
 // copies only, not against every candidate the index would retrieve. Then the next articles of the
 // stream go through the real decide(), timed one by one.
 import { Redis } from 'ioredis';
-import { articleTime, type DocumentFrequencies } from '../../pipeline/dedupe.ts';
-import { DedupeIndex } from '../../pipeline/dedupe-index.ts';
-import { decodeArticle, dfKey, type StoredArticle } from '../../pipeline/dedupe-record.ts';
+import { articleTime } from '../../pipeline/dedupe.ts';
+import { DedupeIndex, MapDocumentFrequencies } from '../../pipeline/dedupe-index.ts';
+import { decodeArticle, type StoredArticle } from '../../pipeline/dedupe-record.ts';
 import { DOCS_FIELD, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle, StorySummary } from '../../pipeline/records.ts';
 import { availableMemory } from './processes.ts';
@@ -30,23 +30,13 @@ const KEEP = 5000;
 /** A size is skipped when filling up to it would take more than this share of the memory the machine has free. */
 const MEMORY_SHARE = 0.5;
 
-/** Document frequencies as the Redis store holds them: stories counted per term key (dedupe-record.ts `dfKey`). */
-class CountingFrequencies implements DocumentFrequencies {
-  readonly counts = new Map<string, number>();
-  private readonly keys = new Map<string, string>();
-  get docCount(): number {
-    return this.counts.get(DOCS_FIELD) ?? 0;
-  }
-  df(term: string): number {
-    let key = this.keys.get(term);
-    if (key === undefined) this.keys.set(term, (key = dfKey(term)));
-    return this.counts.get(key) ?? 0;
-  }
+/** Document frequencies as the Redis store holds them (stories counted per term key), counted here as the writes add them. */
+class CountingFrequencies extends MapDocumentFrequencies {
   /** What a commit's HINCRBYs add: each distinct term key once, and one story. */
   count(terms: string[]): void {
     if (!terms.length) return;
-    for (const t of new Set(terms)) this.counts.set(t, (this.counts.get(t) ?? 0) + 1);
-    this.counts.set(DOCS_FIELD, (this.counts.get(DOCS_FIELD) ?? 0) + 1);
+    for (const t of new Set(terms)) this.addToKey(t, 1);
+    this.addToKey(DOCS_FIELD, 1);
   }
 }
 
@@ -146,7 +136,7 @@ export class BulkLoader {
       do {
         const [next, flat] = await this.redis.hscan(key, c, 'COUNT', 10_000);
         c = next;
-        for (let i = 0; i < flat.length; i += 2) dfs.counts.set(flat[i]!, (dfs.counts.get(flat[i]!) ?? 0) + Number(flat[i + 1]));
+        for (let i = 0; i < flat.length; i += 2) dfs.addToKey(flat[i]!, Number(flat[i + 1]));
       } while (c !== '0');
     }
     this.dfs = dfs;
