@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import {
   articleTime,
   compactFeatures,
+  crossLanguage,
   DEFAULT_MAX_TERMS,
   DEFAULT_WINDOW_HOURS,
   estimateJaccard,
@@ -18,7 +19,9 @@ import {
   matchContent,
   rewriteScore,
   sameSite,
+  storyCore,
   textFeatures,
+  topicDiscount,
   withinWindow,
   type CompactFeatures,
   type DocumentFrequencies,
@@ -97,6 +100,8 @@ const POSTED_ENTITIES = 20;
 // Postings read per key: the most recent ones; a term so common that more than this many
 // articles in the window carry it is not what finds a story's copies.
 const POSTING_READ_LIMIT = 200;
+/** Rewrite score (before any veto) at which another story counts as near the newcomer's topic (`inContext`). */
+const NEAR_OTHER_STORY = 0.2;
 // Distinct terms counted into the document frequencies per story (most frequent first).
 const DF_TERMS_PER_STORY = 400;
 
@@ -455,9 +460,14 @@ export class StoryIndex {
     // the candidates' terms need idf too
     await this.loadFrequencies(candidates.flatMap((c) => termKeysOf(c, vocabulary)), dfs);
     const mine = { ...compact, minhash: vocabulary.minhash };
+    const judged = candidates.map((c) => {
+      const features = resolveAgainst(c, vocabulary);
+      return { c, features, near: rewriteScore(mine, features, dfs).score >= NEAR_OTHER_STORY };
+    });
     let best: Best = null;
-    for (const c of candidates) {
-      const match = matchContent(mine, resolveAgainst(c, vocabulary), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+    for (const { c, features } of judged) {
+      let match = matchContent(mine, features, dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+      if (match?.level === 'rewrite' && !crossLanguage(mine, features)) match = this.inContext(mine, c, features, judged, dfs, article);
       if (!match) continue;
       const better =
         !best ||
@@ -466,6 +476,33 @@ export class StoryIndex {
       if (better) best = { candidate: c, match };
     }
     return best;
+  }
+
+  /**
+   * A rewrite-level match judged among the other candidates: the vocabulary the newcomer shares
+   * with other stories it is near is discounted (`topicDiscount`), and a story of several members
+   * in the window must be matched on what its members share (`storyCore`).
+   */
+  private inContext(
+    mine: CompactFeatures,
+    c: StoredArticle,
+    features: CompactFeatures,
+    judged: ReadonlyArray<{ c: StoredArticle; features: CompactFeatures; near: boolean }>,
+    dfs: DocumentFrequencies,
+    article: CleanArticle,
+  ): PairMatch | null {
+    const others = new Map<string, CompactFeatures[]>();
+    for (const j of judged) {
+      if (!j.near || j.c.storyId === c.storyId) continue;
+      others.set(j.c.storyId, [...(others.get(j.c.storyId) ?? []), j.features]);
+    }
+    const discount = topicDiscount(mine, [...others.values()]);
+    const opts = { sameSite: sameSite(article.canonicalUrl, c.url), discount };
+    const match = matchContent(mine, features, dfs, opts);
+    if (!match) return null;
+    const members = judged.filter((j) => j.c.storyId === c.storyId).map((j) => j.features);
+    if (members.length < 2) return match;
+    return matchContent(mine, { ...features, ...storyCore([features, ...members.filter((m) => m !== features)]) }, dfs, opts) ? match : null;
   }
 
   /**

@@ -362,12 +362,50 @@ export async function streamReport(seeds: Doc[], zyte: Doc[], labels: ZyteLabels
   };
 }
 
+/** The stream's pairwise figures under other arrival orders: how much one order's figure owes to the order. */
+export interface OrderSpread {
+  orders: number;
+  precision: { mean: number; min: number; max: number };
+  recall: { mean: number; min: number; max: number };
+  /** Orders in which the seeds were not one story, or merged with a Zyte page (0 expected). */
+  seedFailures: number;
+}
+
+/**
+ * The stream run again with the Zyte pages in `orders` shuffled orders (a fixed-seed generator,
+ * so the same orders every run; the seeds keep their places among them). A decision depends on
+ * what the index holds when an article arrives, so the figures move with the order.
+ */
+export async function streamOrderSpread(seeds: Doc[], zyte: Doc[], labels: ZyteLabels, orders: number, opts: { crossLanguage?: boolean } = {}): Promise<OrderSpread> {
+  let state = 0x2545f491;
+  const next = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const p: number[] = [];
+  const r: number[] = [];
+  let seedFailures = 0;
+  for (let i = 0; i < orders; i++) {
+    const order = zyte.map((d) => ({ d, k: next() })).sort((a, b) => a.k - b.k).map(({ d }) => d);
+    const report = await streamReport(seeds, order, labels, opts);
+    p.push(report.pairwise.precision);
+    r.push(report.pairwise.recall);
+    if (!report.seedsOneStory || report.seedZyteMerges > 0) seedFailures++;
+  }
+  const spread = (xs: number[]) => ({ mean: xs.reduce((a, b) => a + b, 0) / xs.length, min: Math.min(...xs), max: Math.max(...xs) });
+  return { orders, precision: spread(p), recall: spread(r), seedFailures };
+}
+
 // ---------------------------------------------------------------- everything
 
 export interface DedupeEvalReport {
   newsPairs: NewsPairsReport;
   seeds: SeedReport;
   stream: StreamReport;
+  /** The stream in other orders (the CLI's --orders; not pinned). */
+  orderSpread?: OrderSpread;
 }
 
 /** `crossLanguage`: the stream's index links across languages (FEEDSIFT_DEDUPE_CROSS_LANGUAGE=true). */

@@ -1,7 +1,6 @@
 // The dedupe CI gate: `npm run eval:dedupe`'s figures (same library, same data) may not drop
-// below bench/dedupe-baseline.json, and the acceptance floors of the dedupe issue that are met
-// today are asserted as such. Floors not met yet (same-language F1/precision ≥ 0.95, Zyte stream
-// pairwise precision ≥ 0.95) are enforced only through the baseline.
+// below bench/dedupe-baseline.json, and the acceptance floors of the dedupe issue are asserted
+// as such.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BASELINE_FILE, evaluateDedupe, pinnedFigures, type DedupeEvalReport } from '../../scripts/lib/dedupe-eval.ts';
@@ -38,7 +37,13 @@ describe.skipIf(!hasEval)('dedupe evaluation (news pairs, seeds, Zyte stream)', 
     expect(report.newsPairs.crossLanguage.precision).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('Zyte stream: pairwise recall ≥ 0.80 against the labelled stories (acceptance floor)', () => {
+  it('same-language news pairs: F1 ≥ 0.95 with precision ≥ 0.95 (acceptance floor)', () => {
+    expect(report.newsPairs.sameLanguage.f1).toBeGreaterThanOrEqual(0.95);
+    expect(report.newsPairs.sameLanguage.precision).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('Zyte stream: pairwise precision ≥ 0.95 and recall ≥ 0.80 against the labelled stories (acceptance floor)', () => {
+    expect(report.stream.pairwise.precision).toBeGreaterThanOrEqual(0.95);
     expect(report.stream.pairwise.recall).toBeGreaterThanOrEqual(0.8);
   });
 

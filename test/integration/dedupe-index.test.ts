@@ -5,13 +5,13 @@
 // taking exactly the decisions the Redis one takes.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
-import { seedDocs, zyteDocs, zyteLabels, type Doc } from '../../scripts/lib/dedupe-eval.ts';
+import { seedDocs, zyteDocs, zyteLabels, zyteTitles, type Doc } from '../../scripts/lib/dedupe-eval.ts';
 import { EVAL_DIR, hasEval } from '../helpers/eval.ts';
 import { deletePrefix, newRedis, uniquePrefix } from '../helpers/redis.ts';
 
@@ -259,6 +259,43 @@ describe.skipIf(!hasEval)('DedupeIndex with unrelated real articles', () => {
     const storyId = expectOneStory(decisions, seeds.map((s) => s.id));
     expect(zyteIds.has(storyId)).toBe(false);
     expect(before.some((d) => d.storyId === storyId)).toBe(false);
+  });
+});
+
+describe.skipIf(!hasEval)('DedupeIndex judges a rewrite among the other stories in the window', () => {
+  // real pages of the Zyte set on one topic each, labelled as different events (fixtures/expected/zyte-stories.json)
+  let byKey: Map<string, Doc>;
+  let background: Doc[];
+  beforeAll(async () => {
+    const docs = zyteDocs(undefined, EVAL_DIR, await zyteTitles(EVAL_DIR));
+    byKey = new Map(docs.map((d) => [d.key.slice(0, 6), d]));
+    const labels = zyteLabels();
+    const labelled = new Set([...labels.groups, ...labels.related].flatMap((g) => g.keys));
+    background = docs.filter((d) => !labelled.has(d.key)).slice(0, 30);
+  });
+  // 30 unrelated pages first, so that the index has learnt some term statistics (on an empty
+  // index every word is equally rare and the inquiry and layoffs reports stay together)
+  const pages = (...keys: string[]): CleanArticle[] => [
+    ...background.map((d, i) => article(d, -60 + i)),
+    ...keys.map((k, i) => article(byKey.get(k)!, i)),
+  ];
+
+  it.each([
+    // BBC: Big Machine lets Taylor Swift play her songs at the AMAs; Fox News: Scooter Braun "frustrated"
+    // with his partner amid the feud. Alone they pass the rewrite threshold on the feud's names;
+    // after a third, other piece on the feud (a digest) those names are the topic, not the event.
+    ['two developments of one feud', ['70cb2d', 'eb62ac'], ['55bb63', '70cb2d', 'eb62ac']],
+    // two reports of the New York attorney general's inquiry into WeWork, then WeWork's layoffs: the
+    // layoffs report matches one inquiry report on the company's names, not what both inquiry reports say
+    ['an inquiry and layoffs at one company', ['06e512', 'bc13ff'], ['06e512', '1ace8c', 'bc13ff']],
+  ])('%s', async (_name, alone, inContext) => {
+    const pair = (await decideAll(pages(...alone))).slice(-2);
+    expect(pair.map((d) => d.kind)).toEqual(['story', 'duplicate']);
+    await deletePrefix(redis, prefix);
+    const three = (await decideAll(pages(...inContext))).slice(-3);
+    const last = three.at(-1)!;
+    expect(last.kind).toBe('story');
+    expect(three.slice(0, -1).some((d) => d.storyId === last.storyId)).toBe(false);
   });
 });
 

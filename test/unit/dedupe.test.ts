@@ -11,10 +11,12 @@ import {
   minhash,
   rewriteScore,
   SHINGLE_WORDS,
+  storyCore,
   textFeatures,
   textHash,
   THRESHOLDS,
   titleSimilarity,
+  topicDiscount,
   withinWindow,
   type DocumentFrequencies,
   type TextFeatures,
@@ -323,6 +325,52 @@ describe('the five seed copies score over the rewrite threshold', () => {
 
   it('has 5-shingle Jaccard far below the near-copy threshold (they are rewrites, not copies)', () => {
     for (const [i, j] of seedPairs) expect(estimateJaccard(seeds[i]!.minhash, seeds[j]!.minhash)).toBeLessThan(0.15);
+  });
+});
+
+describe('topic and story core', () => {
+  const f = (terms: string[], ents: string[] = []) => ({
+    terms: terms.map((t): [string, number] => [t, 1]),
+    entities: ents,
+    minhash: minhash(terms),
+    textHash: terms.join(' '),
+  });
+  const mine = f(['stadia', 'launch', 'fps', 'destiny'], ['@google', '@stadia', '#1080']);
+
+  it.each([
+    ['no other story near', [], {}],
+    ['one other story naming the product', [[f(['stadia', 'review'], ['@stadia'])]], { stadia: 0.5, '@stadia': 0.5 }],
+    [
+      'two other stories, one of two members',
+      [[f(['stadia', 'launch']), f(['games'], ['@google'])], [f(['stadia'], ['@google'])]],
+      { stadia: 1 / 3, launch: 0.5, '@google': 1 / 3 },
+    ],
+    ['words of theirs that this article lacks count for nothing', [[f(['xbox', 'console'], ['@microsoft'])]], {}],
+  ] as const)('topicDiscount: %s', (_name, others, expected) => {
+    expect(Object.fromEntries(topicDiscount(mine, others as never))).toEqual(expected);
+  });
+
+  it('a discounted term counts that share of its weight in the shared dot product only', () => {
+    const a = f(['stadia', 'launch', 'fps'], ['@stadia', '@google', '@destiny']);
+    const b = f(['stadia', 'launch', 'reviews'], ['@stadia', '@google', '@destiny']);
+    const d = new MemoryDocumentFrequencies();
+    const plain = rewriteScore(a, b, d);
+    const half = rewriteScore(a, b, d, new Map([['stadia', 0.5], ['@stadia', 0.5]]));
+    expect(half.cosine).toBeLessThan(plain.cosine);
+    expect(half.entityScore).toBeLessThan(plain.entityScore);
+    // all three terms have the same idf: cosine (1 + 0.5) / 3 instead of 2 / 3
+    expect(half.cosine).toBeCloseTo(0.5, 10);
+    expect(rewriteScore(a, b, d, new Map()).score).toBe(plain.score);
+  });
+
+  it.each([
+    ['one member: itself', [['a', 'b', 'c']], ['a', 'b', 'c']],
+    ['what every member has, in the first member\'s order', [['c', 'a', 'b'], ['a', 'c', 'x'], ['x', 'c', 'a', 'y']], ['c', 'a']],
+    ['nothing in common', [['a'], ['b']], []],
+  ] as const)('storyCore: %s', (_name, members, core) => {
+    const got = storyCore(members.map((m) => f([...m], m.map((t) => `@${t}`))));
+    expect(got.terms.map(([t]) => t)).toEqual(core);
+    expect(got.entities).toEqual(core.map((t) => `@${t}`));
   });
 });
 
