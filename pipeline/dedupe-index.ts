@@ -462,11 +462,12 @@ export class StoryIndex {
     const mine = { ...compact, minhash: vocabulary.minhash };
     const judged = candidates.map((c) => {
       const features = resolveAgainst(c, vocabulary);
-      return { c, features, near: rewriteScore(mine, features, dfs).score >= NEAR_OTHER_STORY };
+      const rewrite = rewriteScore(mine, features, dfs);
+      return { c, features, rewrite, near: rewrite.score >= NEAR_OTHER_STORY };
     });
     let best: Best = null;
-    for (const { c, features } of judged) {
-      let match = matchContent(mine, features, dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+    for (const { c, features, rewrite } of judged) {
+      let match = matchContent(mine, features, dfs, { sameSite: sameSite(article.canonicalUrl, c.url), rewrite });
       if (match?.level === 'rewrite' && !crossLanguage(mine, features)) match = this.inContext(mine, c, features, judged, dfs, article);
       if (!match) continue;
       const better =
