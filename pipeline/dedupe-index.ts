@@ -18,9 +18,11 @@ import {
   idf,
   matchContent,
   rewriteScore,
+  rewriteUpperBound,
   sameSite,
   storyCore,
   textFeatures,
+  THRESHOLDS,
   topicDiscount,
   withinWindow,
   type CompactFeatures,
@@ -457,16 +459,20 @@ export class StoryIndex {
   private async contentMatch(article: CleanArticle, compact: CompactFeatures, vocabulary: Vocabulary, dfs: MapDocumentFrequencies, lookup: Lookup, time: number): Promise<Best> {
     const candidates = await this.candidates(article, compact, dfs, lookup, time);
     if (candidates.length === 0) return null;
-    // the candidates' terms need idf too
-    await this.loadFrequencies(candidates.flatMap((c) => termKeysOf(c, vocabulary)), dfs);
     const mine = { ...compact, minhash: vocabulary.minhash };
-    const judged = candidates.map((c) => {
+    const resolved = candidates.map((c) => {
       const features = resolveAgainst(c, vocabulary);
-      const rewrite = rewriteScore(mine, features, dfs);
-      return { c, features, rewrite, near: rewrite.score >= NEAR_OTHER_STORY };
+      return { c, features, matters: mayMatter(mine, features, dfs) };
+    });
+    // the candidates' own terms need idf too, for the candidates that may matter
+    await this.loadFrequencies(resolved.flatMap((r) => (r.matters ? termKeysOf(r.c, vocabulary) : [])), dfs);
+    const judged = resolved.map((r) => {
+      const rewrite = r.matters ? rewriteScore(mine, r.features, dfs) : null;
+      return { ...r, rewrite, near: rewrite !== null && rewrite.score >= NEAR_OTHER_STORY };
     });
     let best: Best = null;
     for (const { c, features, rewrite } of judged) {
+      if (!rewrite) continue;
       let match = matchContent(mine, features, dfs, { sameSite: sameSite(article.canonicalUrl, c.url), rewrite });
       if (match?.level === 'rewrite' && !crossLanguage(mine, features)) match = this.inContext(mine, c, features, judged, dfs, article);
       if (!match) continue;
@@ -630,6 +636,19 @@ export class MapDocumentFrequencies implements DocumentFrequencies {
   addToKey(key: string, n: number): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
+}
+
+/**
+ * Whether a candidate can matter to the decision: match at any level, or be near enough to count
+ * for the topic (`NEAR_OTHER_STORY`). Decided before the candidate's own terms are read, from
+ * what it shares with the newcomer (`rewriteUpperBound`): a candidate that cannot is left out
+ * and its terms' frequencies are never read, which changes no decision.
+ */
+function mayMatter(mine: CompactFeatures, theirs: CompactFeatures, dfs: DocumentFrequencies): boolean {
+  if (mine.textHash === theirs.textHash || crossLanguage(mine, theirs)) return true;
+  if (estimateJaccard(mine.minhash, theirs.minhash) >= THRESHOLDS.nearCopy) return true;
+  // a margin for rounding: the bound and the score sum in different orders
+  return rewriteUpperBound(mine, theirs, dfs) >= Math.min(THRESHOLDS.rewrite, NEAR_OTHER_STORY) - 1e-9;
 }
 
 /** The inverted-index terms of an article: its most distinctive terms and rarest entities. */

@@ -9,6 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
+import { RedisDedupeStore } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
 import { seedDocs, zyteDocs, zyteLabels, zyteTitles, type Doc } from '../../scripts/lib/dedupe-eval.ts';
@@ -296,6 +297,32 @@ describe.skipIf(!hasEval)('DedupeIndex judges a rewrite among the other stories 
     const last = three.at(-1)!;
     expect(last.kind).toBe('story');
     expect(three.slice(0, -1).some((d) => d.storyId === last.storyId)).toBe(false);
+  });
+});
+
+describe('RedisDedupeStore document frequencies', () => {
+  it('reads thousands of keys in one call: the two windows summed, unknown keys 0, "#docs" always', async () => {
+    const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
+    const epoch = Math.floor(Date.now() / (72 * 3_600_000));
+    const [current, previous] = [`${prefix}:{dedupe}:df:${epoch}`, `${prefix}:{dedupe}:df:${epoch - 1}`];
+    // 9,000 keys: more than one HMGET chunk of the script; counts past 16 bits
+    const keys = Array.from({ length: 9000 }, (_, i) => (i * 7919 + 13).toString(36));
+    const expected = new Map<string, number>([['#docs', 70_000 + 123]]);
+    await redis.hset(current, '#docs', 70_000);
+    await redis.hset(previous, '#docs', 123);
+    const writes: Array<Promise<unknown>> = [];
+    keys.forEach((k, i) => {
+      if (i % 3 === 0) return; // unknown: 0
+      const a = i % 5 === 0 ? 0 : (i % 97) + 1;
+      const b = i % 2 === 0 ? 100_000 + i : 0;
+      if (a) writes.push(redis.hset(current, k, a));
+      if (b) writes.push(redis.hset(previous, k, b));
+      expected.set(k, a + b);
+    });
+    await Promise.all(writes);
+    const got = await store.documentFrequencies([...keys, keys[1]!]);
+    expect(got.size).toBe(keys.length + 1);
+    for (const k of ['#docs', ...keys]) expect(got.get(k), k).toBe(expected.get(k) ?? 0);
   });
 });
 

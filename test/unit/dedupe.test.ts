@@ -10,6 +10,7 @@ import {
   MemoryDocumentFrequencies,
   minhash,
   rewriteScore,
+  rewriteUpperBound,
   SHINGLE_WORDS,
   storyCore,
   textFeatures,
@@ -371,6 +372,43 @@ describe('topic and story core', () => {
     const got = storyCore(members.map((m) => f([...m], m.map((t) => `@${t}`))));
     expect(got.terms.map(([t]) => t)).toEqual(core);
     expect(got.entities).toEqual(core.map((t) => `@${t}`));
+  });
+});
+
+describe('rewriteUpperBound', () => {
+  // every ordered pair of the seeds plus the founding case's texts cut in halves and quarters (pairs
+  // that share much, little or nothing), under three idf states: the bound is never below the score
+  const pieces = seedDocs().flatMap((d) => {
+    const s = d.text.split(/(?<=\.)\s+/);
+    const q = Math.ceil(s.length / 4);
+    return [d.text, s.slice(0, 2 * q).join(' '), s.slice(2 * q).join(' '), s.slice(q, 2 * q).join(' ')].map((text, i) => textFeatures({ title: i ? null : d.title, text, language: 'en' }));
+  });
+  const states: Array<[string, MemoryDocumentFrequencies]> = [
+    ['an empty index', new MemoryDocumentFrequencies()],
+    ['the pieces seen', dfsOf(pieces)],
+    ['half the pieces seen twice', dfsOf([...pieces.slice(0, 10), ...pieces.slice(0, 10)])],
+  ];
+  it.each(states)('bounds the score and the cosine of %s', (_name, dfs) => {
+    const compact = pieces.map((f) => compactFeatures(f, dfs, 40));
+    let pairs = 0;
+    for (const a of compact) {
+      for (const b of compact) {
+        const r = rewriteScore(a, b, dfs);
+        const bound = rewriteUpperBound(a, b, dfs);
+        expect(bound).toBeGreaterThanOrEqual(Math.max(r.score, r.cosine) - 1e-12);
+        expect(bound).toBeLessThanOrEqual(1 + 1e-12);
+        pairs++;
+      }
+    }
+    expect(pairs).toBe(400);
+  });
+
+  it('is 0 for two articles sharing nothing, and 1 for an article with itself', () => {
+    const d = new MemoryDocumentFrequencies();
+    const f = (terms: string[], ents: string[]) => ({ terms: terms.map((t): [string, number] => [t, 1]), entities: ents, minhash: [], textHash: terms.join() });
+    expect(rewriteUpperBound(f(['a', 'b'], ['@x']), f(['c'], ['@y']), d)).toBe(0);
+    const same = f(['a', 'b', 'c'], ['@x', '@y', '@z']);
+    expect(rewriteUpperBound(same, same, d)).toBeCloseTo(1, 12);
   });
 });
 
