@@ -12,8 +12,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { loadLanguageDetector } from '../pipeline/language.ts';
-import { BASELINE_FILE, evaluateDedupe, pinnedFigures, seedDocs, streamOrderSpread, zyteDocs, zyteLabels, zyteTitles, type Confusion, type DedupeEvalReport } from './lib/dedupe-eval.ts';
+import { BASELINE_FILE, evaluateDedupe, pinnedFigures, type Confusion, type DedupeEvalReport } from './lib/dedupe-eval.ts';
 
 function fmt(x: number): string {
   return x.toFixed(3);
@@ -64,18 +63,16 @@ async function main(): Promise<void> {
     .parse();
   const opts = program.opts<{ json?: string; verbose?: boolean; crossLanguage?: boolean; updateBaseline?: boolean; orders: string }>();
   if (opts.crossLanguage && opts.updateBaseline) throw new Error('eval-dedupe: the baseline pins the default settings; drop --cross-language');
-  const report = await evaluateDedupe(undefined, { crossLanguage: !!opts.crossLanguage });
-  printReport(report, !!opts.verbose);
   const orders = Number(opts.orders);
   if (!Number.isInteger(orders) || orders < 0) throw new Error(`eval-dedupe: --orders must be a whole number, got ${opts.orders}`);
-  if (orders > 0) {
-    const zyte = zyteDocs(await loadLanguageDetector(), undefined, await zyteTitles());
-    const s = await streamOrderSpread(seedDocs(), zyte, zyteLabels(), orders, { crossLanguage: !!opts.crossLanguage });
+  const report = await evaluateDedupe(undefined, { crossLanguage: !!opts.crossLanguage, orders });
+  printReport(report, !!opts.verbose);
+  const s = report.orderSpread;
+  if (s) {
     console.log(`\nZyte stream in ${s.orders} other (shuffled, fixed-seed) orders: a decision depends on what the index holds when an article arrives`);
     console.log(`  precision mean ${fmt(s.precision.mean)} min ${fmt(s.precision.min)} max ${fmt(s.precision.max)}`);
     console.log(`  recall    mean ${fmt(s.recall.mean)} min ${fmt(s.recall.min)} max ${fmt(s.recall.max)}`);
     console.log(`  orders where the seeds were not one story or merged with a Zyte page: ${s.seedFailures}`);
-    if (opts.json) report.orderSpread = s;
   }
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify({ figures: pinnedFigures(report), ...report }, null, 2)}\n`);
   if (opts.updateBaseline) {

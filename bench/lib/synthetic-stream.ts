@@ -20,8 +20,8 @@ const OUTLETS = 400;
 /** Drafts a copy may be made of: the most recent new stories. */
 const RECENT_DRAFTS = 1000;
 
-/** mulberry32: a small seeded generator, so two runs see the same stream. */
-function rng(seed: number): () => number {
+/** mulberry32: a small seeded generator, so two runs see the same stream (also the evaluation's shuffled orders). */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -26,6 +26,7 @@ import { loadLanguageDetector, type LanguageDetector } from '../../pipeline/lang
 import { processPage } from '../../pipeline/process-page.ts';
 import { sameSite } from '../../pipeline/dedupe.ts';
 import { loadZytePages } from './zyte-eval.ts';
+import { rng } from '../../bench/lib/synthetic-stream.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const EVAL_DIR = process.env.FEEDSIFT_EVAL_DIR ?? path.resolve(REPO_ROOT, '..', 'shared', 'eval');
@@ -377,13 +378,7 @@ export interface OrderSpread {
  * what the index holds when an article arrives, so the figures move with the order.
  */
 export async function streamOrderSpread(seeds: Doc[], zyte: Doc[], labels: ZyteLabels, orders: number, opts: { crossLanguage?: boolean } = {}): Promise<OrderSpread> {
-  let state = 0x2545f491;
-  const next = (): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const next = rng(0x2545f491);
   const p: number[] = [];
   const r: number[] = [];
   let seedFailures = 0;
@@ -404,21 +399,27 @@ export interface DedupeEvalReport {
   newsPairs: NewsPairsReport;
   seeds: SeedReport;
   stream: StreamReport;
-  /** The stream in other orders (the CLI's --orders; not pinned). */
+  /** The stream in other orders (`orders`; not pinned). */
   orderSpread?: OrderSpread;
 }
 
-/** `crossLanguage`: the stream's index links across languages (FEEDSIFT_DEDUPE_CROSS_LANGUAGE=true). */
-export async function evaluateDedupe(evalDir = EVAL_DIR, opts: { crossLanguage?: boolean } = {}): Promise<DedupeEvalReport> {
+/**
+ * `crossLanguage`: the stream's index links across languages (FEEDSIFT_DEDUPE_CROSS_LANGUAGE=true);
+ * `orders`: also run the stream in that many shuffled orders (`streamOrderSpread`).
+ */
+export async function evaluateDedupe(evalDir = EVAL_DIR, opts: { crossLanguage?: boolean; orders?: number } = {}): Promise<DedupeEvalReport> {
   const detector = await loadLanguageDetector();
   const seeds = seedDocs();
   const zyte = zyteDocs(detector, evalDir, await zyteTitles(evalDir));
   const seedFeatures = seeds.map((d) => textFeatures(d));
   const zyteFeatures = zyte.map((d) => textFeatures(d));
+  const labels = zyteLabels();
+  const stream = { crossLanguage: opts.crossLanguage ?? false };
   return {
     newsPairs: newsPairsReport(zyteFeatures, evalDir),
     seeds: seedReport(seedFeatures, zyteFeatures),
-    stream: await streamReport(seeds, zyte, zyteLabels(), opts),
+    stream: await streamReport(seeds, zyte, labels, stream),
+    ...(opts.orders ? { orderSpread: await streamOrderSpread(seeds, zyte, labels, opts.orders, stream) } : {}),
   };
 }
 
