@@ -41,6 +41,7 @@ import {
   RedisDedupeStore,
   type DedupeStore,
   type IndexWrites,
+  type CommitInfo,
   type PostingQuery,
   type StoryMember,
   type StoryRecordState,
@@ -147,18 +148,19 @@ export class StoryIndex {
    * article already indexed (same id, other text)? Idempotent: the same id with the same text
    * returns the stored decision (after DECISION_TTL_MS: the same decision recalled from the
    * article's record, its shared terms and entities left out and the story as it stands now).
+   * Decisions run side by side; each commits as if taken alone (DedupeStore.exclusive).
    * Throws RetryableError (LOCK_TIMEOUT) when the Redis decision lock cannot be had in time.
    */
-  async decide(article: CleanArticle): Promise<DedupeDecision> {
+  async decide(article: CleanArticle, info?: CommitInfo): Promise<DedupeDecision> {
     const features = textFeatures(article);
     const stored = await this.store.decision(article.id, features.textHash);
     if (stored) return stored;
     return this.store.exclusive(async () => {
       const again = await this.store.decision(article.id, features.textHash);
       if (again) return { result: again, writes: null };
-      const out = await this.decideLocked(article, features);
+      const out = await this.decideAgainstIndex(article, features);
       return { result: out.decision, writes: out.writes };
-    });
+    }, info);
   }
 
   /** The story record with its members (join order), or null when unknown or expired. */
@@ -216,7 +218,7 @@ export class StoryIndex {
 
   // ------------------------------------------------------------ the decision
 
-  private async decideLocked(article: CleanArticle, features: TextFeatures): Promise<{ decision: DedupeDecision; writes: IndexWrites | null }> {
+  private async decideAgainstIndex(article: CleanArticle, features: TextFeatures): Promise<{ decision: DedupeDecision; writes: IndexWrites | null }> {
     const time = articleTime(article);
     const dfs = await this.loadFrequencies([...features.termCounts.keys(), ...features.entities].map(dfKey));
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);

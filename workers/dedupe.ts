@@ -15,14 +15,16 @@ export function dedupeProcessor(ctx: WorkerContext) {
   return adapt(async (job: Job): Promise<{ kind: string; storyId: string }> => {
     const { article, runId } = parseJob(dedupeJobSchema, job.data, QUEUES.dedupe);
     let decision;
+    const info = { retaken: false };
     try {
-      decision = await index.decide(article);
+      decision = await index.decide(article, info);
     } catch (err) {
       const { code, message } = describeError(err);
       if (isFinalAttempt(job, err)) await countOutcome(ctx.redis, prefix, runId, `dedupe.failed.${code}`);
       ctx.log.warn({ articleId: article.id, code, attempt: job.attemptsMade + 1 }, message);
       throw err;
     }
+    if (info.retaken) await countOutcome(ctx.redis, prefix, runId, 'dedupe.retaken');
     const record = buildRecord(article, decision);
     const queue = record.kind === 'story' ? ctx.queues.stories : record.kind === 'duplicate' ? ctx.queues.duplicates : ctx.queues.updates;
     // output jobs are kept until the consumer removes them

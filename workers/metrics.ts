@@ -45,6 +45,7 @@ export interface OutcomeSamples {
   items: Sample[];
   processed: number;
   removedBlocks: number;
+  retaken: number;
 }
 
 /** Maps the stats hash to the exported counter families. Pure, so the mapping is tested on its own. */
@@ -76,6 +77,7 @@ export function outcomeSamples(stats: Record<string, number>): OutcomeSamples {
     ],
     processed: n('articles.processed'),
     removedBlocks: n('removed.blocks'),
+    retaken: n('dedupe.retaken'),
   };
 }
 
@@ -102,6 +104,7 @@ export class Metrics {
   private readonly items: Counter<'state'>;
   private readonly processed: Counter;
   private readonly removedBlocks: Counter;
+  private readonly retaken: Counter;
   private readonly queueJobs: Gauge<'queue' | 'state'>;
   private readonly feedLastSuccess: Gauge<'feed'>;
   private readonly feedFailures: Gauge<'feed'>;
@@ -146,6 +149,11 @@ export class Metrics {
     this.removedBlocks = new Counter({
       name: 'feedsift_removed_blocks_total',
       help: 'Non-article blocks stripped from published articles, cluster-wide.',
+      registers,
+    });
+    this.retaken = new Counter({
+      name: 'feedsift_dedupe_retaken_total',
+      help: 'Dedupe decisions taken again under the index lock because a commit made while they were taken touched what they read, cluster-wide (the rest commit as taken).',
       registers,
     });
     this.queueJobs = new Gauge({
@@ -230,7 +238,7 @@ export class Metrics {
   }
 
   private clearRedisMetrics(): void {
-    for (const m of [this.articles, this.polls, this.items, this.processed, this.removedBlocks, this.queueJobs, this.feedLastSuccess, this.feedFailures]) m.reset();
+    for (const m of [this.articles, this.polls, this.items, this.processed, this.removedBlocks, this.retaken, this.queueJobs, this.feedLastSuccess, this.feedFailures]) m.reset();
   }
 
   private apply(s: Snapshot): void {
@@ -241,6 +249,7 @@ export class Metrics {
     for (const x of o.items) this.items.inc(x.labels as { state: string }, x.value);
     this.processed.inc(o.processed);
     this.removedBlocks.inc(o.removedBlocks);
+    this.retaken.inc(o.retaken);
     for (const { queue, counts } of s.depths) {
       for (const state of QUEUE_STATES) this.queueJobs.set({ queue, state }, counts[state] ?? 0);
     }

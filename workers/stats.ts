@@ -24,7 +24,9 @@ export type Outcome =
   | 'stories'
   | 'duplicates'
   | 'updates'
-  | 'removed.blocks';
+  | 'removed.blocks'
+  /** Dedupe decisions taken again under the index lock (a commit made meanwhile touched what they read). */
+  | 'dedupe.retaken';
 
 export function statsKey(prefix: string, runId?: string): string {
   return runId ? `${prefix}:run:${runId}:stats` : `${prefix}:stats`;

@@ -8,8 +8,8 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { textHash } from '../../pipeline/dedupe.ts';
-import { DedupeIndex, MemoryDedupeIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
-import { RedisDedupeStore } from '../../pipeline/dedupe-store.ts';
+import { DedupeIndex, MemoryDedupeIndex, StoryIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
+import { RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
 import { seedDocs, zyteDocs, zyteLabels, zyteTitles, type Doc } from '../../scripts/lib/dedupe-eval.ts';
@@ -180,6 +180,67 @@ describe('DedupeIndex: decisions of one process side by side (FEEDSIFT_DEDUPE_CO
       expect(storyId).toBe(seeds[order[0]!]!.id);
       expect((await fresh.story(storyId))?.members.map((m) => m.id)).toEqual(order.map((i) => seeds[i]!.id));
     }
+  });
+});
+
+/** A store whose first decision, once taken (without the lock), waits for `release()` before it commits. */
+class HeldStore extends RedisDedupeStore {
+  calls = 0;
+  readonly taken: Promise<void>;
+  private onTaken!: () => void;
+  private readonly gate: Promise<void>;
+  release!: () => void;
+  constructor(r: Redis, p: string) {
+    super(r, { prefix: p, windowHours: 72 });
+    this.taken = new Promise((res) => (this.onTaken = res));
+    this.gate = new Promise((res) => (this.release = res));
+  }
+  override exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T> {
+    return super.exclusive(async () => {
+      const out = await fn();
+      if (++this.calls === 1) {
+        this.onTaken();
+        await this.gate;
+      }
+      return out;
+    });
+  }
+}
+
+describe('DedupeIndex: decisions taken without the lock, checked against the commits made meanwhile', () => {
+  async function heldWhile(held: CleanArticle, meanwhile: CleanArticle): Promise<{ store: HeldStore; late: DedupeDecision; early: DedupeDecision }> {
+    const store = new HeldStore(redis, prefix);
+    const pending = new StoryIndex(store, { windowHours: 72 }).decide(held);
+    await store.taken;
+    const early = await index.decide(meanwhile);
+    store.release();
+    return { store, late: await pending, early };
+  }
+
+  it('takes a decision again under the lock when a copy of its story was committed meanwhile', async () => {
+    const { store, late, early } = await heldWhile(seeds[1]!, seeds[0]!);
+    expect(early).toMatchObject({ kind: 'story', storyId: seeds[0]!.id });
+    // taken against the empty index it was a new story; taken again it is the copy it is
+    expect(late).toMatchObject({ kind: 'duplicate', storyId: seeds[0]!.id, story: { memberCount: 2 } });
+    expect(store.commits).toEqual({ asTaken: 0, retaken: 1 });
+    expect(store.calls).toBe(2);
+    expect((await index.story(seeds[0]!.id))?.members.map((m) => m.id)).toEqual([seeds[0]!.id, seeds[1]!.id]);
+  });
+
+  it('commits a decision as taken when what was committed meanwhile touched nothing it read', async () => {
+    const unrelated = article({ key: 'tomatoes', url: 'https://farm-news.example/tomatoes', title: 'Tomatoes', language: 'en', text: Array.from({ length: 12 }, (_, i) => `${UNRELATED_TEXT} Crate ${i + 1} of the valley cooperative.`).join(' ') }, 5);
+    const { store, late, early } = await heldWhile(seeds[1]!, unrelated);
+    expect(early.kind).toBe('story');
+    expect(late).toMatchObject({ kind: 'story', storyId: seeds[1]!.id });
+    expect(store.commits).toEqual({ asTaken: 1, retaken: 0 });
+    expect(store.calls).toBe(1);
+  });
+
+  it('answers with the stored decision, writing nothing, when the same article was decided meanwhile (a re-delivered job)', async () => {
+    const { store, late, early } = await heldWhile(seeds[2]!, seeds[2]!);
+    expect(late).toEqual(early);
+    expect(store.commits).toEqual({ asTaken: 0, retaken: 1 });
+    expect(await keysLike(`${prefix}:{dedupe}:a:*`)).toHaveLength(1);
   });
 });
 
@@ -442,7 +503,7 @@ describe('DedupeIndex keys', () => {
       keys.push(...batch);
     } while (cursor !== '0');
     const kinds = new Set(keys.map((k) => k.slice(prefix.length).split(':')[2]));
-    expect([...kinds].sort()).toEqual(['a', 'd', 'df', 'epochs', 's', 'seq', 'x']);
+    expect([...kinds].sort()).toEqual(['a', 'd', 'df', 'epochs', 'last', 'log', 's', 'seq', 'x']);
     const windowMs = 72 * 3_600_000;
     for (const key of keys) {
       // Redis Cluster hashes only the part between the first { and the next }

@@ -25,6 +25,7 @@ describe('outcomeSamples', () => {
       stories: 23,
       duplicates: 4,
       'removed.blocks': 12,
+      'dedupe.retaken': 3,
     });
     expect(o.articles).toEqual([
       { labels: { outcome: 'story' }, value: 23 },
@@ -48,6 +49,7 @@ describe('outcomeSamples', () => {
     ]);
     expect(o.processed).toBe(27);
     expect(o.removedBlocks).toBe(12);
+    expect(o.retaken).toBe(3);
   });
 
   it('gives zeros for an empty hash (a fresh prefix) and ignores a bare prefix or a bad number', () => {
@@ -55,6 +57,7 @@ describe('outcomeSamples', () => {
     expect(o.articles.map((s) => s.value)).toEqual([0, 0, 0]);
     expect(o.polls).toHaveLength(3);
     expect(o.processed).toBe(0);
+    expect(o.retaken).toBe(0);
   });
 });
 
