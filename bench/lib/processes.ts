@@ -15,9 +15,14 @@ export function hasTaskset(): boolean {
   return tasksetFound;
 }
 
+// Extra node options for every child, e.g. FEEDSIFT_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'
+// to profile the workers of a run (V8 refuses --cpu-prof in NODE_OPTIONS).
+const EXTRA_NODE_ARGS = (process.env.FEEDSIFT_BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /** `node args…`, on the given core when taskset is there (the returned `pinned` says whether it was). */
-export function spawnNode(args: string[], opts: SpawnOptions & { core?: number }): { child: ChildProcess; pinned: string | null } {
+export function spawnNode(nodeArgs: string[], opts: SpawnOptions & { core?: number }): { child: ChildProcess; pinned: string | null } {
   const { core, ...spawnOpts } = opts;
+  const args = [...EXTRA_NODE_ARGS, ...nodeArgs];
   if (core !== undefined && hasTaskset()) {
     return { child: spawn('taskset', ['-c', String(core), process.execPath, ...args], spawnOpts), pinned: `taskset -c ${core}` };
   }

@@ -127,6 +127,8 @@ export interface PipelineRun {
   /** Average cores busy during the run: the worker processes, Redis, this harness (the page server). */
   coresBusy: Record<string, number>;
   stages: Record<string, StageSplit>;
+  /** Dedupe decisions taken again under the index lock (a commit made meanwhile touched what they read). */
+  retaken: number;
 }
 
 export interface PipelineSection {
@@ -305,7 +307,7 @@ export function renderTable(r: BenchReport): string {
     for (const [name, run] of Object.entries(p.runs)) {
       if (!run) continue;
       const split = Object.entries(run.stages).map(([q, s]) => `${q} ${fmt(s.meanMs, 0)} ms (${Math.round(s.share * 100)} %)`).join(', ');
-      notes.push(`pipeline ${name}: mean job time per stage: ${split}; cores busy: ${Object.entries(run.coresBusy).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      notes.push(`pipeline ${name}: mean job time per stage: ${split}; cores busy: ${Object.entries(run.coresBusy).map(([k, v]) => `${k} ${v}`).join(', ')}; dedupe decisions retaken under the lock ${run.retaken ?? 0} of ${run.published}`);
     }
     skipped.push(...p.skipped);
   }
