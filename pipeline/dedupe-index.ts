@@ -228,7 +228,12 @@ export class StoryIndex {
     const lookup = await this.lookup(article, guidKey, compact, time);
 
     const previous = await this.newestWith(lookup.names.id, (a) => a.id === article.id);
-    if (previous && previous.article.textHash === compact.textHash) return { decision: await this.recalled(previous.article), writes: null };
+    if (previous && previous.article.textHash === compact.textHash) {
+      // committed by another worker since `decide` looked (decisions are taken without the lock):
+      // its decision record was written with the record, and says more than the record recalls
+      const stored = await this.store.decision(article.id, features.textHash);
+      return { decision: stored ?? (await this.recalled(previous.article)), writes: null };
+    }
     if (previous) {
       const writes = await this.update(article, record, compact, previous);
       return { decision: writes.decision, writes };
