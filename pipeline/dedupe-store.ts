@@ -382,9 +382,12 @@ for _, op in ipairs(ops) do
 end
 return 1`;
 // Posting lookup: for each key, the 6-byte postings whose check is one of ARGV[i]'s 2-byte checks
-// (grouped by check, each group in stored order). Only the buckets asked for are read.
+// (grouped by check, each group in stored order), at most the newest ARGV[#KEYS + 1] of each
+// check: no more are ever used (a lookup reads at most that many per hash, newest first), and a
+// full bucket holds up to BUCKET_CAP postings of a common term. Only the buckets asked for are read.
 const POSTINGS_SCRIPT = `
 local out = {}
+local limit = tonumber(ARGV[#KEYS + 1])
 for i = 1, #KEYS do
   local s = redis.call('GET', KEYS[i])
   local acc = {}
@@ -392,16 +395,20 @@ for i = 1, #KEYS do
     local want = ARGV[i]
     for j = 1, #want, 2 do
       local c = string.sub(want, j, j + 1)
+      local at = {}
       local init = 1
       while true do
         local p = string.find(s, c, init, true)
         if not p then break end
         if (p - 1) % ${POSTING_BYTES} == 0 then
-          acc[#acc + 1] = string.sub(s, p, p + ${POSTING_BYTES - 1})
+          at[#at + 1] = p
           init = p + ${POSTING_BYTES}
         else
           init = p + 1
         end
+      end
+      for k = math.max(1, #at - limit + 1), #at do
+        acc[#acc + 1] = string.sub(s, at[k], at[k] + ${POSTING_BYTES - 1})
       end
     end
   end
@@ -558,7 +565,7 @@ export class RedisDedupeStore implements DedupeStore {
       checks.forEach((c, i) => b.writeUInt16BE(c, i * 2));
       return b;
     });
-    const raw = (await this.redis.callBuffer('EVAL', POSTINGS_SCRIPT, keys.length, ...keys, ...argv)) as Buffer[];
+    const raw = (await this.redis.callBuffer('EVAL', POSTINGS_SCRIPT, keys.length, ...keys, ...argv, String(limit))) as Buffer[];
     // per key: check → article numbers in stored order
     const found = new Map<string, Map<number, number[]>>();
     keys.forEach((k, i) => {

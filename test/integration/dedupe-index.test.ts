@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, StoryIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
-import { RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
+import { openedBy, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
 import { seedDocs, zyteDocs, zyteLabels, zyteTitles, type Doc } from '../../scripts/lib/dedupe-eval.ts';
@@ -384,6 +384,43 @@ describe('RedisDedupeStore document frequencies', () => {
     const got = await store.documentFrequencies([...keys, keys[1]!]);
     expect(got.size).toBe(keys.length + 1);
     for (const k of ['#docs', ...keys]) expect(got.get(k), k).toBe(expected.get(k) ?? 0);
+  });
+});
+
+describe('RedisDedupeStore posting lookups', () => {
+  it('gives the newest postings of a hash, at most the limit, newest first, from a bucket crowded with it and its bucket neighbours', async () => {
+    const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
+    const hash = 0x12345678;
+    const neighbour = 0x1234abcd; // same bucket, another check
+    const time = BASE_TIME;
+    const writes: IndexWrites[] = Array.from({ length: 700 }, (_, i) => {
+      const member = { id: `a${i}`, url: `https://example.org/${i}`, source: 'example.org', publishedAt: null, similarity: null, level: null, evidence: null };
+      const story = openedBy(member);
+      return {
+        decision: { kind: 'story', articleId: member.id, storyId: member.id, story },
+        textHash: `t${i}`,
+        articleId: member.id,
+        record: Buffer.from([i & 0xff]),
+        time,
+        postings: i % 3 === 2 ? [neighbour] : [hash],
+        replaces: null,
+        story,
+        member,
+        opener: null,
+        countTerms: [],
+      };
+    });
+    await store.bulkWrite(writes);
+    // article numbers 1…700 in commit order; the hash's are those with i % 3 !== 2
+    const mine = Array.from({ length: 700 }, (_, i) => i + 1).filter((n) => (n - 1) % 3 !== 2).reverse();
+    const epoch = Math.floor(time / 86_400_000);
+    for (const limit of [1, 200, 466, 1000]) {
+      const [found] = await store.postings([{ hash, fromEpoch: epoch - 1, toEpoch: epoch + 1 }], limit);
+      expect(found, `limit ${limit}`).toEqual(mine.slice(0, limit));
+    }
+    const [other] = await store.postings([{ hash: neighbour, fromEpoch: epoch, toEpoch: epoch }], 1000);
+    expect(other).toHaveLength(233);
+    expect(other!.every((n) => (n - 1) % 3 === 2)).toBe(true);
   });
 });
 
