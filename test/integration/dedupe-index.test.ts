@@ -385,6 +385,36 @@ describe('RedisDedupeStore document frequencies', () => {
     expect(got.size).toBe(keys.length + 1);
     for (const k of ['#docs', ...keys]) expect(got.get(k), k).toBe(expected.get(k) ?? 0);
   });
+
+  it('keeps what it read for dfCacheMs, with its own commits added; another process\'s increments show once that has passed', async () => {
+    const epoch = Math.floor(Date.now() / (72 * 3_600_000));
+    const current = `${prefix}:{dedupe}:df:${epoch}`;
+    const cached = new RedisDedupeStore(redis, { prefix, windowHours: 72, dfCacheMs: 2000 });
+    const uncached = new RedisDedupeStore(redis, { prefix, windowHours: 72, dfCacheMs: 0 });
+    const cachedIndex = new StoryIndex(cached, { windowHours: 72 });
+    // the terms of the first seed, read once (a decision reads them all) and cached
+    const first = await cachedIndex.decide(seeds[0]!);
+    expect(first.kind).toBe('story');
+    const terms = (await redis.hkeys(current)).filter((k) => k !== '#docs');
+    expect(terms.length).toBeGreaterThan(100);
+    const before = await cached.documentFrequencies(terms);
+    expect(before).toEqual(await uncached.documentFrequencies(terms));
+    // its own commit (an unrelated new story) is added to what it keeps
+    const unrelated = article({ key: 'tomatoes', url: 'https://farm-news.example/tomatoes', title: 'Tomatoes', language: 'en', text: Array.from({ length: 12 }, (_, i) => `${UNRELATED_TEXT} Crate ${i + 1} of the valley cooperative.`).join(' ') }, 5);
+    await cachedIndex.decide(unrelated);
+    expect(await cached.documentFrequencies(terms)).toEqual(await uncached.documentFrequencies(terms));
+    expect((await cached.documentFrequencies([]))!.get('#docs')).toBe(2);
+    // another process counts a story: not seen until the cache has aged out
+    await redis.hincrby(current, terms[0]!, 5);
+    await redis.hincrby(current, '#docs', 1);
+    const stale = await cached.documentFrequencies([terms[0]!]);
+    const fresh = await uncached.documentFrequencies([terms[0]!]);
+    expect(fresh.get(terms[0]!)).toBe(stale.get(terms[0]!)! + 5);
+    expect(fresh.get('#docs')).toBe(3);
+    expect(stale.get('#docs')).toBe(2);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect(await cached.documentFrequencies([terms[0]!])).toEqual(fresh);
+  });
 });
 
 describe('RedisDedupeStore posting lookups', () => {
