@@ -151,8 +151,7 @@ export class StoryIndex {
    * Decisions run side by side; each commits as if taken alone (DedupeStore.exclusive).
    * Throws RetryableError (LOCK_TIMEOUT) when the Redis decision lock cannot be had in time.
    */
-  async decide(article: CleanArticle, info?: CommitInfo): Promise<DedupeDecision> {
-    const features = textFeatures(article);
+  async decide(article: CleanArticle, info?: CommitInfo, features: TextFeatures = textFeatures(article)): Promise<DedupeDecision> {
     const stored = await this.store.decision(article.id, features.textHash);
     if (stored) return stored;
     return this.store.exclusive(async () => {

@@ -7,9 +7,11 @@ import { describeError } from '../pipeline/errors.ts';
 import { adapt, isFinalAttempt } from './adapter.ts';
 import type { WorkerContext } from './context.ts';
 import { dedupeJobSchema, parseJob, QUEUES } from './jobs.ts';
+import type { PageCleaner } from './page-pool.ts';
 import { countOutcome } from './stats.ts';
 
-export function dedupeProcessor(ctx: WorkerContext) {
+/** `pages`: where the text features are computed (page threads, workers/page-pool.ts); default the main thread. */
+export function dedupeProcessor(ctx: WorkerContext, pages?: Pick<PageCleaner, 'features'>) {
   const index = new DedupeIndex(ctx.redis, { prefix: ctx.settings.prefix, windowHours: ctx.settings.dedupeWindowHours, crossLanguage: ctx.settings.dedupeCrossLanguage });
   const { prefix } = ctx.settings;
   return adapt(async (job: Job): Promise<{ kind: string; storyId: string }> => {
@@ -17,7 +19,7 @@ export function dedupeProcessor(ctx: WorkerContext) {
     let decision;
     const info = { retaken: false };
     try {
-      decision = await index.decide(article, info);
+      decision = await index.decide(article, info, pages ? await pages.features(article) : undefined);
     } catch (err) {
       const { code, message } = describeError(err);
       if (isFinalAttempt(job, err)) await countOutcome(ctx.redis, prefix, runId, `dedupe.failed.${code}`);

@@ -1,7 +1,10 @@
 // Where the article stage's CPU half runs: on a pool of page threads (FEEDSIFT_CPU_THREADS > 0),
 // so that one process uses every core while its event loop keeps fetching, or on the main
-// thread (FEEDSIFT_CPU_THREADS=0), as a process without threads would.
+// thread (FEEDSIFT_CPU_THREADS=0), as a process without threads would. The dedupe stage's text
+// features (tokens, terms, entities, MinHash: ~4 ms an article) run there too: the decisions
+// themselves are taken on the main thread, one at a time per process.
 import { cleanArticle, type PageTask } from '../pipeline/article.ts';
+import { textFeatures, type TextFeatures } from '../pipeline/dedupe.ts';
 import { PermanentError, RetryableError } from '../pipeline/errors.ts';
 import type { CleanArticle, Drop } from '../pipeline/records.ts';
 import { ThreadPool, type ThreadPoolStats } from './thread-pool.ts';
@@ -17,34 +20,51 @@ export interface PageThreadOptions {
   maxHeapMb?: number;
 }
 
+/** What a page thread is asked to do. */
+export type ThreadTask = { kind: 'page'; task: PageTask } | { kind: 'features'; article: FeaturesInput };
+type FeaturesInput = Pick<CleanArticle, 'title' | 'text' | 'language'>;
+
 export interface PageCleaner {
   /** Page threads (0: the main thread). */
   readonly threads: number;
   /** cleanArticle(task), on a page thread when there are any. Typed errors as cleanArticle's, plus PAGE_TIMEOUT and PAGE_WORKER_CRASHED. */
   clean(task: PageTask): Promise<CleanArticle | Drop>;
+  /** textFeatures(article) (dedupe.ts), on a page thread when there are any. */
+  features(article: FeaturesInput): Promise<TextFeatures>;
   stats(): ThreadPoolStats | undefined;
   /** Terminates the threads (a page still running fails). */
   close(): Promise<void>;
 }
 
 export function createPageCleaner(opts: PageThreadOptions): PageCleaner {
-  if (opts.threads === 0) return { threads: 0, clean: cleanArticle, stats: () => undefined, close: async () => {} };
-  const pool = new ThreadPool<PageTask, CleanArticle | Drop>({
+  if (opts.threads === 0) return { threads: 0, clean: cleanArticle, features: async (a) => textFeatures(a), stats: () => undefined, close: async () => {} };
+  const pool = new ThreadPool<ThreadTask, CleanArticle | Drop | TextFeatures>({
     file: new URL('./page-thread.ts', import.meta.url),
     size: opts.threads,
     taskTimeoutMs: opts.pageTimeoutMs,
     maxTasksPerThread: opts.maxPagesPerThread,
     ...(opts.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb } } : {}),
-    timeoutError: (task, ms) =>
-      new PermanentError('worker', 'PAGE_TIMEOUT', `page processing ran past its ${ms} ms deadline (FEEDSIFT_PAGE_TIMEOUT_MS); its thread was stopped and replaced: ${task.page.finalUrl}`, {
-        url: task.page.finalUrl,
+    timeoutError: (t, ms) => {
+      const what = t.kind === 'page' ? `page processing` : `the text features of an article`;
+      const url = t.kind === 'page' ? t.task.page.finalUrl : null;
+      return new PermanentError('worker', 'PAGE_TIMEOUT', `${what} ran past its ${ms} ms deadline (FEEDSIFT_PAGE_TIMEOUT_MS); its thread was stopped and replaced${url ? `: ${url}` : ''}`, {
+        ...(url ? { url } : {}),
         timeoutMs: ms,
-      }),
-    crashError: (task, reason) =>
-      new RetryableError('worker', 'PAGE_WORKER_CRASHED', `the page thread died while processing the page (${reason}); it was replaced: ${task.page.finalUrl}`, {
-        url: task.page.finalUrl,
+      });
+    },
+    crashError: (t, reason) => {
+      const url = t.kind === 'page' ? t.task.page.finalUrl : null;
+      return new RetryableError('worker', 'PAGE_WORKER_CRASHED', `the page thread died while ${t.kind === 'page' ? 'processing the page' : 'computing text features'} (${reason}); it was replaced${url ? `: ${url}` : ''}`, {
+        ...(url ? { url } : {}),
         reason,
-      }),
+      });
+    },
   });
-  return { threads: opts.threads, clean: (task) => pool.run(task), stats: () => pool.stats(), close: () => pool.close() };
+  return {
+    threads: opts.threads,
+    clean: (task) => pool.run({ kind: 'page', task }) as Promise<CleanArticle | Drop>,
+    features: (a) => pool.run({ kind: 'features', article: { title: a.title, text: a.text, language: a.language } }) as Promise<TextFeatures>,
+    stats: () => pool.stats(),
+    close: () => pool.close(),
+  };
 }

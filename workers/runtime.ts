@@ -69,7 +69,7 @@ export async function startRuntime(config: Config, opts: StartOptions): Promise<
   const processors: Record<Role, { queue: QueueName; concurrency: number; fn: (job: Job) => Promise<unknown> }> = {
     poll: { queue: QUEUES.poll, concurrency: settings.pollConcurrency, fn: pollProcessor(ctx) },
     article: { queue: QUEUES.article, concurrency: settings.articleConcurrency, fn: articleProcessor(ctx, pages) },
-    dedupe: { queue: QUEUES.dedupe, concurrency: settings.dedupeConcurrency, fn: dedupeProcessor(ctx) },
+    dedupe: { queue: QUEUES.dedupe, concurrency: settings.dedupeConcurrency, fn: dedupeProcessor(ctx, pages) },
   };
   const workers: Worker[] = [];
   const connections: Redis[] = [redis];

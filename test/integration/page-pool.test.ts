@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixturePath, outlets } from '../../fixtures/manifest.ts';
 import { cleanArticle, type PageTask } from '../../pipeline/article.ts';
+import { textFeatures } from '../../pipeline/dedupe.ts';
 import { FeedsiftError, PermanentError } from '../../pipeline/errors.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import type { ArticleJob } from '../../workers/jobs.ts';
@@ -86,6 +87,18 @@ describe('page threads', () => {
     expect(removed).toBeGreaterThan(0);
     expect(pages.stats()).toMatchObject({ completed: fixtureTasks.length, crashed: 0, timedOut: 0 });
     expect(pages.stats()!.started).toBeLessThanOrEqual(2);
+  });
+
+  it('compute the text features of every fixture article exactly as the main thread does (the dedupe stage asks them)', async () => {
+    const pages = cleaner();
+    const articles = (await Promise.all(fixtureTasks.map((t) => cleanArticle(t)))) as CleanArticle[];
+    const threaded = await Promise.all(articles.map((a) => pages.features(a)));
+    for (const [i, a] of articles.entries()) {
+      const main = textFeatures(a);
+      expect(main.termCounts.size, a.url).toBeGreaterThan(0);
+      expect(threaded[i]).toEqual(main);
+    }
+    expect(pages.stats()).toMatchObject({ completed: articles.length, crashed: 0, timedOut: 0 });
   });
 
   it.each([
