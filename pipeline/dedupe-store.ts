@@ -758,10 +758,11 @@ export class RedisDedupeStore implements DedupeStore {
       if (Date.now() >= deadline) {
         throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `decision lock not acquired within ${this.opts.lockWaitMs} ms`);
       }
-      // A decision holds the lock for milliseconds, and one waiter per process polls (the others
-      // wait in line in exclusive()): backoff from 2 ms up to 20 ms, with jitter so that waiters
-      // do not march in step
-      const delay = Math.min(20, 2 * 2 ** attempt) * (0.5 + Math.random());
+      // The lock is held for a check and a commit (about a millisecond; a decision retaken under
+      // it: tens), and one waiter per process polls (the others wait in line in exclusive()), its
+      // own decisions waiting behind it: backoff from 0.5 ms up to 4 ms, with jitter so that
+      // waiters do not march in step
+      const delay = Math.min(4, 0.5 * 2 ** attempt) * (0.5 + Math.random());
       await new Promise((r) => setTimeout(r, delay));
     }
   }
