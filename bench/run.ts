@@ -9,7 +9,8 @@
 //   npm run bench -- --dedupe-sizes 10000,100000    index sizes the dedupe decision is timed at
 //   npm run bench -- --dedupe-timed 1000            decide() calls timed at each size
 //   npm run bench -- --dedupe-max-fill-seconds 900  longest filling the index up to one size may take
-//   npm run bench -- --pipeline-articles 400        articles per pipeline configuration
+//   npm run bench -- --pipeline-articles 1000       articles per pipeline configuration
+//   npm run bench -- --pipeline-rounds 2            rounds of the three configurations (fastest kept)
 //   npm run bench -- --memory-pages 500,5000        pages after which the worker's RSS is read
 //
 // Sections (see each module for how it measures):
@@ -45,7 +46,7 @@ import { EVAL_DIR } from './lib/synthetic-stream.ts';
 
 const USAGE = `usage: npm run bench -- [--only ${SECTIONS.join(',')}] [--json FILE] [--pages N]
                        [--dedupe-sizes N,N,…] [--dedupe-timed N] [--dedupe-max-fill-seconds S]
-                       [--pipeline-articles N] [--memory-pages N,N] [--seed N]`;
+                       [--pipeline-articles N] [--pipeline-rounds N] [--memory-pages N,N] [--seed N]`;
 
 function positiveList(name: string, v: string, problems: string[]): number[] {
   const list = v.split(',').map((x) => Number(x.trim()));
@@ -75,6 +76,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       'dedupe-timed': { type: 'string', default: String(d.dedupeTimed) },
       'dedupe-max-fill-seconds': { type: 'string', default: String(d.dedupeMaxFillSeconds) },
       'pipeline-articles': { type: 'string', default: String(d.pipelineArticles) },
+      'pipeline-rounds': { type: 'string', default: String(d.pipelineRounds) },
       'memory-pages': { type: 'string', default: d.memoryPages.join(',') },
       seed: { type: 'string', default: String(d.seed) },
     },
@@ -91,6 +93,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     dedupeTimed: positive('--dedupe-timed', values['dedupe-timed'], problems),
     dedupeMaxFillSeconds: positive('--dedupe-max-fill-seconds', values['dedupe-max-fill-seconds'], problems),
     pipelineArticles: positive('--pipeline-articles', values['pipeline-articles'], problems),
+    pipelineRounds: positive('--pipeline-rounds', values['pipeline-rounds'], problems),
     memoryPages: positiveList('--memory-pages', values['memory-pages'], problems),
     seed: positive('--seed', values.seed, problems),
   };
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
           : notRun('dedupe', opts, noEval),
       );
     }
-    if (on('pipeline')) await attempt('pipeline', () => benchPipeline({ redisUrl: redis!.url, articles: opts.pipelineArticles, log }));
+    if (on('pipeline')) await attempt('pipeline', () => benchPipeline({ redisUrl: redis!.url, articles: opts.pipelineArticles, rounds: opts.pipelineRounds, log }));
     if (on('memory')) await attempt('memory', () => benchMemory({ redisUrl: redis!.url, checkpoints: opts.memoryPages, log }));
   } finally {
     // the private redis-server's process is unref'd: keep the loop alive until it has stopped

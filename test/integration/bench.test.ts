@@ -40,7 +40,7 @@ describe('npm run bench', () => {
   it('runs every section on a tiny configuration and writes a report with every key', { timeout: 300_000 }, async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'feedsift-bench-'));
     const file = path.join(dir, 'report.json');
-    const args = ['--json', file, '--pages', '3', '--dedupe-sizes', '150,300', '--dedupe-timed', '10', '--pipeline-articles', '12', '--memory-pages', '8,24'];
+    const args = ['--json', file, '--pages', '3', '--dedupe-sizes', '150,300', '--dedupe-timed', '10', '--pipeline-articles', '12', '--pipeline-rounds', '2', '--memory-pages', '8,24'];
     try {
       const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bench', 'run.ts'), ...args], {
         cwd: REPO_ROOT,
@@ -73,9 +73,16 @@ describe('npm run bench', () => {
       expect(report.node).toBe(process.version);
       expect(Number.isNaN(Date.parse(report.date))).toBe(false);
 
-      const pipeline = report.pipeline as { runs: Record<string, { articles: number; published: number; filtered: number; failed: number; stages: Record<string, { jobs: number }> }> };
-      for (const name of ['oneCore', 'bothCores', 'twoProcesses']) {
+      const pipeline = report.pipeline as unknown as {
+        runs: Record<string, { articles: number; published: number; filtered: number; failed: number; articlesPerSecond: number; stages: Record<string, { jobs: number }> }>;
+        rounds: Record<string, number[]>;
+      } & Record<string, unknown>;
+      for (const [name, figure] of [['oneCore', 'oneCoreArticlesPerSecond'], ['bothCores', 'bothCoresArticlesPerSecond'], ['twoProcesses', 'twoProcessesArticlesPerSecond']] as const) {
         const run = pipeline.runs[name]!;
+        // two rounds; the figure is the faster run, whose details are kept
+        expect(pipeline.rounds[name], name).toHaveLength(2);
+        expect(pipeline[figure]).toBe(Math.max(...pipeline.rounds[name]!));
+        expect(run.articlesPerSecond).toBe(pipeline[figure]);
         // every article of the feeds went through (published, filtered or failed) and the split covers the three stages
         expect(run.published + run.filtered + run.failed, name).toBe(12);
         expect(run.stages.article!.jobs, name).toBe(12);
