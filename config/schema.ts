@@ -223,7 +223,7 @@ export const envOptions = {
   ],
   FEEDSIFT_DEDUPE_CONCURRENCY: [
     int(1, 64).default(4),
-    'Dedupe jobs one worker process runs at once: their features are computed side by side, their decisions taken one at a time in arrival order; decisions of other processes run beside them (each holds the index lock shared by every process only to check and commit; one that a commit made meanwhile made stale is taken again under the lock).',
+    'Dedupe jobs one worker process runs at once: their text features are computed side by side (on the page threads, when the process has them), their decisions taken one at a time in arrival order; decisions of other processes run beside them (each holds the index lock shared by every process only to check and commit; one that a commit made meanwhile made stale is taken again under the lock).',
   ],
   FEEDSIFT_DEDUPE_WINDOW_HOURS: [int(1, 24 * 90).default(72), 'Two articles further apart than this are never the same story.'],
   FEEDSIFT_KEEP_COMPLETED: [int(0, 1_000_000).default(1000), 'Completed jobs kept per internal queue for inspection.'],
