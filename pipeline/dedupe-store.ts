@@ -39,8 +39,9 @@
 // the commits that landed meanwhile are read from the log, and the decision is committed as it is
 // when none of them touched what it read (a posting slot it looked up, a record it loaded, a story
 // it read), or taken again under the lock otherwise. So decisions of several workers run side by
-// side and the lock is held for a check and a commit. What a commit cannot change a decision's
-// outcome through but the document frequencies: those are read as they stood when it started.
+// side and the lock is held for a check and a commit. The one thing a commit changes that is not
+// checked is the document frequencies: a decision uses them as this process last read them (kept
+// up to dfCacheMs, its own commits added).
 // Every key expires: records, posting buckets and stories with the window plus a margin after
 // their last write, decisions after DECISION_TTL_MS, frequencies after two windows.
 // Measured (`npm run bench -- --only dedupe`, 100k articles): ~2.5 KB of Redis per article — the
@@ -483,7 +484,7 @@ export class RedisDedupeStore implements DedupeStore {
     // they would mostly make each other stale: measured, a third of them retaken in one process
     // with four at once); each is taken without the Redis lock, so decisions of other processes
     // run beside it, and holds the lock only for the check and the commit.
-    const turn = this.localTail.then(() => this.commitInTurn(this.withoutLock(fn), fn, info));
+    const turn = this.localTail.then(() => this.decideInTurn(fn, info));
     this.localTail = turn.then(
       () => undefined,
       () => undefined,
@@ -501,8 +502,8 @@ export class RedisDedupeStore implements DedupeStore {
     return { since, reads, attempt };
   }
 
-  private async commitInTurn<T>(first: Promise<{ since: number; reads: ReadSet; attempt: Attempt<T> }>, fn: () => Promise<Attempt<T>>, info?: CommitInfo): Promise<T> {
-    const { since, reads, attempt } = await first;
+  private async decideInTurn<T>(fn: () => Promise<Attempt<T>>, info?: CommitInfo): Promise<T> {
+    const { since, reads, attempt } = await this.withoutLock(fn);
     if (!attempt.writes) return attempt.result;
     for (let n = 1; n <= COMMIT_ATTEMPTS; n++) {
       const token = await this.acquireLock();
