@@ -24,6 +24,9 @@ export interface PageThreadOptions {
 export type ThreadTask = { kind: 'page'; task: PageTask } | { kind: 'features'; article: FeaturesInput };
 type FeaturesInput = Pick<CleanArticle, 'title' | 'text' | 'language'>;
 
+/** The page a task is about, for its errors (features tasks have none). */
+const urlOf = (t: ThreadTask): string | null => (t.kind === 'page' ? t.task.page.finalUrl : null);
+
 export interface PageCleaner {
   /** Page threads (0: the main thread). */
   readonly threads: number;
@@ -46,14 +49,14 @@ export function createPageCleaner(opts: PageThreadOptions): PageCleaner {
     ...(opts.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb } } : {}),
     timeoutError: (t, ms) => {
       const what = t.kind === 'page' ? `page processing` : `the text features of an article`;
-      const url = t.kind === 'page' ? t.task.page.finalUrl : null;
+      const url = urlOf(t);
       return new PermanentError('worker', 'PAGE_TIMEOUT', `${what} ran past its ${ms} ms deadline (FEEDSIFT_PAGE_TIMEOUT_MS); its thread was stopped and replaced${url ? `: ${url}` : ''}`, {
         ...(url ? { url } : {}),
         timeoutMs: ms,
       });
     },
     crashError: (t, reason) => {
-      const url = t.kind === 'page' ? t.task.page.finalUrl : null;
+      const url = urlOf(t);
       return new RetryableError('worker', 'PAGE_WORKER_CRASHED', `the page thread died while ${t.kind === 'page' ? 'processing the page' : 'computing text features'} (${reason}); it was replaced${url ? `: ${url}` : ''}`, {
         ...(url ? { url } : {}),
         reason,
