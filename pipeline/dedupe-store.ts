@@ -510,6 +510,9 @@ export class RedisDedupeStore implements DedupeStore {
       try {
         let out = attempt;
         if (n > 1 || (await this.changedSince(since, reads))) {
+          // taken again as if alone: with the frequencies as they are now (the commits made
+          // meanwhile may have counted stories the cached ones miss)
+          this.dfCache = { current: '', born: 0, counts: new Map() };
           out = await fn();
           this.commits.retaken++;
           if (info) info.retaken = true;

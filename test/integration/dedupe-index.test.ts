@@ -225,6 +225,14 @@ describe('DedupeIndex: decisions taken without the lock, checked against the com
     expect(store.commits).toEqual({ asTaken: 0, retaken: 1 });
     expect(store.calls).toBe(2);
     expect((await index.story(seeds[0]!.id))?.members.map((m) => m.id)).toEqual([seeds[0]!.id, seeds[1]!.id]);
+    // exactly the decision taken alone after the copy: the frequencies the copy counted included
+    const serial = new DedupeIndex(redis, { prefix: `${prefix}-serial`, windowHours: 72 });
+    try {
+      await serial.decide(seeds[0]!);
+      expect(late).toEqual(await serial.decide(seeds[1]!));
+    } finally {
+      await deletePrefix(redis, `${prefix}-serial`);
+    }
   });
 
   it('commits a decision as taken when what was committed meanwhile touched nothing it read', async () => {
