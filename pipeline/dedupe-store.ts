@@ -393,38 +393,47 @@ for _, op in ipairs(ops) do
   end
 end
 return 1`;
-// Posting lookup: for each key, the 6-byte postings whose check is one of ARGV[i]'s 2-byte checks
-// (grouped by check, each group in stored order), at most the newest ARGV[#KEYS + 1] of each
-// check: no more are ever used (a lookup reads at most that many per hash, newest first), and a
-// full bucket holds up to BUCKET_CAP postings of a common term. Only the buckets asked for are read.
+// Posting lookup: ARGV[1] the limit, then one plan per query: (KEYS index, check) pairs of 2 + 2
+// bytes, the query's buckets newest epoch first. Per query, the article numbers (4 bytes each) of
+// the postings whose check is the query's, newest first (epoch, then commit order), at most the
+// limit across all its epochs: no more are ever used (a lookup reads at most that many per hash),
+// and returning each epoch's newest `limit` made a lookup over three full epochs carry three times
+// what it used. Each bucket is read once, and only the buckets asked for are read.
 const POSTINGS_SCRIPT = `
+local limit = tonumber(ARGV[1])
+local buckets = {}
 local out = {}
-local limit = tonumber(ARGV[#KEYS + 1])
-for i = 1, #KEYS do
-  local s = redis.call('GET', KEYS[i])
+for q = 2, #ARGV do
+  local plan = ARGV[q]
   local acc = {}
-  if s then
-    local want = ARGV[i]
-    for j = 1, #want, 2 do
-      local c = string.sub(want, j, j + 1)
-      local at = {}
-      local init = 1
-      while true do
-        local p = string.find(s, c, init, true)
-        if not p then break end
-        if (p - 1) % ${POSTING_BYTES} == 0 then
-          at[#at + 1] = p
-          init = p + ${POSTING_BYTES}
-        else
-          init = p + 1
-        end
-      end
-      for k = math.max(1, #at - limit + 1), #at do
-        acc[#acc + 1] = string.sub(s, at[k], at[k] + ${POSTING_BYTES - 1})
+  local left = limit
+  for j = 1, #plan, 4 do
+    if left <= 0 then break end
+    local k = string.byte(plan, j) * 256 + string.byte(plan, j + 1)
+    local s = buckets[k]
+    if s == nil then
+      s = redis.call('GET', KEYS[k]) or ''
+      buckets[k] = s
+    end
+    local c = string.sub(plan, j + 2, j + 3)
+    local at = {}
+    local init = 1
+    while true do
+      local p = string.find(s, c, init, true)
+      if not p then break end
+      if (p - 1) % ${POSTING_BYTES} == 0 then
+        at[#at + 1] = p
+        init = p + ${POSTING_BYTES}
+      else
+        init = p + 1
       end
     end
+    for i = #at, math.max(1, #at - left + 1), -1 do
+      acc[#acc + 1] = string.sub(s, at[i] + 2, at[i] + ${POSTING_BYTES - 1})
+    end
+    left = limit - #acc
   end
-  out[i] = table.concat(acc)
+  out[q - 1] = table.concat(acc)
 end
 return out`;
 
@@ -558,43 +567,32 @@ export class RedisDedupeStore implements DedupeStore {
     if (reads) for (const q of queries) reads.slots.add(slotOf(q.hash));
     // only the epochs written to (the registry is written with the postings, and outlives them)
     const live = new Set(await this.epochs());
-    // one key per (epoch, bucket), with the checks wanted from it
-    const wanted = new Map<string, Set<number>>();
-    const plan = queries.map((q) => {
-      const keys: string[] = [];
+    // per query, its (epoch, bucket) keys newest first, each key named once in KEYS
+    const index = new Map<string, number>();
+    const keys: string[] = [];
+    const plans = queries.map((q) => {
+      const pairs: number[] = [];
       for (let e = q.toEpoch; e >= q.fromEpoch; e--) {
         if (!live.has(e)) continue;
         const k = this.bucketKey(e, bucketOf(q.hash));
-        keys.push(k);
-        let set = wanted.get(k);
-        if (!set) wanted.set(k, (set = new Set()));
-        set.add(checkOf(q.hash));
+        let i = index.get(k);
+        if (i === undefined) {
+          keys.push(k);
+          index.set(k, (i = keys.length));
+        }
+        pairs.push(i, checkOf(q.hash));
       }
-      return keys;
-    });
-    const keys = [...wanted.keys()];
-    if (keys.length === 0) return queries.map(() => []);
-    const argv = keys.map((k) => {
-      const checks = [...wanted.get(k)!];
-      const b = Buffer.alloc(checks.length * 2);
-      checks.forEach((c, i) => b.writeUInt16BE(c, i * 2));
+      const b = Buffer.alloc(pairs.length * 2);
+      pairs.forEach((v, j) => b.writeUInt16BE(v, j * 2));
       return b;
     });
-    const raw = (await this.redis.callBuffer('EVAL', POSTINGS_SCRIPT, keys.length, ...keys, ...argv, String(limit))) as Buffer[];
-    // per key: check → article numbers in stored order
-    const found = new Map<string, Map<number, number[]>>();
-    keys.forEach((k, i) => {
-      const byCheck = new Map<number, number[]>();
-      const b = raw[i]!;
-      for (let o = 0; o + POSTING_BYTES <= b.length; o += POSTING_BYTES) {
-        const c = b.readUInt16BE(o);
-        let list = byCheck.get(c);
-        if (!list) byCheck.set(c, (list = []));
-        list.push(b.readUInt32BE(o + 2));
-      }
-      found.set(k, byCheck);
+    if (keys.length === 0) return queries.map(() => []);
+    const raw = (await this.redis.callBuffer('EVAL', POSTINGS_SCRIPT, keys.length, ...keys, String(limit), ...plans)) as Buffer[];
+    return raw.map((b) => {
+      const numbers: number[] = [];
+      for (let o = 0; o + 4 <= b.length; o += 4) numbers.push(b.readUInt32BE(o));
+      return numbers;
     });
-    return queries.map((q, i) => newestFirst(plan[i]!.map((k) => found.get(k)?.get(checkOf(q.hash)) ?? []), limit));
   }
 
   // Document frequencies count stories in two buckets of one window each, by wall-clock time,

@@ -10,6 +10,7 @@ import type { Redis } from 'ioredis';
 import { textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, StoryIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
 import { openedBy, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
+import { MemoryDedupeStore } from '../../pipeline/dedupe-memory-store.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
 import { seedDocs, zyteDocs, zyteLabels, zyteTitles, type Doc } from '../../scripts/lib/dedupe-eval.ts';
@@ -459,6 +460,57 @@ describe('RedisDedupeStore posting lookups', () => {
     const [other] = await store.postings([{ hash: neighbour, fromEpoch: epoch, toEpoch: epoch }], 1000);
     expect(other).toHaveLength(233);
     expect(other!.every((n) => (n - 1) % 3 === 2)).toBe(true);
+  });
+  it('takes at most the limit across epochs, newest epoch first, as the memory store does, reading a bucket shared by several queries once', async () => {
+    const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
+    const memory = new MemoryDedupeStore({ windowHours: 72 });
+    const day = 86_400_000;
+    const epoch = Math.floor(BASE_TIME / day);
+    const a = 0x2345_0001;
+    const b = 0x2345_0002; // same bucket as a
+    const c = 0x9999_0001; // another bucket, a's check
+    // four epochs (oldest first), each with postings of a, b and c interleaved in commit order
+    const counts = [[150, 20, 5], [0, 7, 0], [120, 0, 9], [90, 3, 300]];
+    const writes: IndexWrites[] = [];
+    counts.forEach((perHash, e) => {
+      const hashes = perHash.flatMap((n, h) => Array.from({ length: n }, () => [a, b, c][h]!));
+      // a fixed shuffle, so the hashes' postings interleave
+      hashes.sort((x, y) => ((x * 31 + writes.length) % 7) - ((y * 31 + writes.length) % 7));
+      for (const h of hashes) {
+        const i = writes.length;
+        const member = { id: `m${i}`, url: `https://example.org/m${i}`, source: 'example.org', publishedAt: null, similarity: null, level: null, evidence: null };
+        const story = openedBy(member);
+        writes.push({
+          decision: { kind: 'story', articleId: member.id, storyId: member.id, story },
+          textHash: `t${i}`,
+          articleId: member.id,
+          record: Buffer.from([i & 0xff]),
+          time: BASE_TIME + (e - 3) * day,
+          postings: [h],
+          replaces: null,
+          story,
+          member,
+          opener: null,
+          countTerms: [],
+        });
+      }
+    });
+    await store.bulkWrite(writes);
+    for (const w of writes) await memory.exclusive(async () => ({ result: null, writes: w }));
+    const queries = [a, b, c].map((hash) => ({ hash, fromEpoch: epoch - 4, toEpoch: epoch + 1 }));
+    for (const limit of [1, 50, 200, 260, 400]) {
+      const fromRedis = await store.postings(queries, limit);
+      expect(fromRedis, `limit ${limit}`).toEqual(await memory.postings(queries, limit));
+      fromRedis.forEach((found, q) => {
+        const total = counts.reduce((n, perHash) => n + perHash[q]!, 0);
+        expect(found, `limit ${limit}, query ${q}`).toHaveLength(Math.min(limit, total));
+        // newest first: article numbers fall (numbers are given in commit order, epochs oldest first)
+        expect(found.every((n, i) => i === 0 || n < found[i - 1]!)).toBe(true);
+      });
+    }
+    // the newest epoch's postings come first: a's newest 90 are all from the last epoch
+    const [[newestA]] = [await store.postings([queries[0]!], 90)];
+    expect(newestA!.every((n) => writes[n - 1]!.time === BASE_TIME)).toBe(true);
   });
 });
 
