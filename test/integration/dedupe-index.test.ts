@@ -426,29 +426,32 @@ describe('RedisDedupeStore document frequencies', () => {
   });
 });
 
+/** The writes of article `i` opening its own story, posted under `postings` (a one-byte record). */
+function storyWrites(i: number, time: number, postings: number[]): IndexWrites {
+  const member = { id: `a${i}`, url: `https://example.org/${i}`, source: 'example.org', publishedAt: null, similarity: null, level: null, evidence: null };
+  const story = openedBy(member);
+  return {
+    decision: { kind: 'story', articleId: member.id, storyId: member.id, story },
+    textHash: `t${i}`,
+    articleId: member.id,
+    record: Buffer.from([i & 0xff]),
+    time,
+    postings,
+    replaces: null,
+    story,
+    member,
+    opener: null,
+    countTerms: [],
+  };
+}
+
 describe('RedisDedupeStore posting lookups', () => {
   it('gives the newest postings of a hash, at most the limit, newest first, from a bucket crowded with it and its bucket neighbours', async () => {
     const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
     const hash = 0x12345678;
     const neighbour = 0x1234abcd; // same bucket, another check
     const time = BASE_TIME;
-    const writes: IndexWrites[] = Array.from({ length: 700 }, (_, i) => {
-      const member = { id: `a${i}`, url: `https://example.org/${i}`, source: 'example.org', publishedAt: null, similarity: null, level: null, evidence: null };
-      const story = openedBy(member);
-      return {
-        decision: { kind: 'story', articleId: member.id, storyId: member.id, story },
-        textHash: `t${i}`,
-        articleId: member.id,
-        record: Buffer.from([i & 0xff]),
-        time,
-        postings: i % 3 === 2 ? [neighbour] : [hash],
-        replaces: null,
-        story,
-        member,
-        opener: null,
-        countTerms: [],
-      };
-    });
+    const writes = Array.from({ length: 700 }, (_, i) => storyWrites(i, time, i % 3 === 2 ? [neighbour] : [hash]));
     await store.bulkWrite(writes);
     // article numbers 1…700 in commit order; the hash's are those with i % 3 !== 2
     const mine = Array.from({ length: 700 }, (_, i) => i + 1).filter((n) => (n - 1) % 3 !== 2).reverse();
@@ -477,22 +480,7 @@ describe('RedisDedupeStore posting lookups', () => {
       // a fixed shuffle, so the hashes' postings interleave
       hashes.sort((x, y) => ((x * 31 + writes.length) % 7) - ((y * 31 + writes.length) % 7));
       for (const h of hashes) {
-        const i = writes.length;
-        const member = { id: `m${i}`, url: `https://example.org/m${i}`, source: 'example.org', publishedAt: null, similarity: null, level: null, evidence: null };
-        const story = openedBy(member);
-        writes.push({
-          decision: { kind: 'story', articleId: member.id, storyId: member.id, story },
-          textHash: `t${i}`,
-          articleId: member.id,
-          record: Buffer.from([i & 0xff]),
-          time: BASE_TIME + (e - 3) * day,
-          postings: [h],
-          replaces: null,
-          story,
-          member,
-          opener: null,
-          countTerms: [],
-        });
+        writes.push(storyWrites(writes.length, BASE_TIME + (e - 3) * day, [h]));
       }
     });
     await store.bulkWrite(writes);
