@@ -464,7 +464,7 @@ describe('RedisDedupeStore posting lookups', () => {
     expect(other).toHaveLength(233);
     expect(other!.every((n) => (n - 1) % 3 === 2)).toBe(true);
   });
-  it('takes at most the limit across epochs, newest epoch first, as the memory store does, reading a bucket shared by several queries once', async () => {
+  it('takes at most the limit across epochs, newest epoch first, as the memory store does, with two queries in one bucket', async () => {
     const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
     const memory = new MemoryDedupeStore({ windowHours: 72 });
     const day = 86_400_000;
@@ -476,11 +476,11 @@ describe('RedisDedupeStore posting lookups', () => {
     const counts = [[150, 20, 5], [0, 7, 0], [120, 0, 9], [90, 3, 300]];
     const writes: IndexWrites[] = [];
     counts.forEach((perHash, e) => {
-      const hashes = perHash.flatMap((n, h) => Array.from({ length: n }, () => [a, b, c][h]!));
-      // a fixed shuffle, so the hashes' postings interleave
-      hashes.sort((x, y) => ((x * 31 + writes.length) % 7) - ((y * 31 + writes.length) % 7));
-      for (const h of hashes) {
-        writes.push(storyWrites(writes.length, BASE_TIME + (e - 3) * day, [h]));
+      // dealt in turn, so the hashes' postings interleave in the shared bucket
+      for (let i = 0; i < Math.max(...perHash); i++) {
+        perHash.forEach((n, h) => {
+          if (i < n) writes.push(storyWrites(writes.length, BASE_TIME + (e - 3) * day, [[a, b, c][h]!]));
+        });
       }
     });
     await store.bulkWrite(writes);
@@ -497,7 +497,7 @@ describe('RedisDedupeStore posting lookups', () => {
       });
     }
     // the newest epoch's postings come first: a's newest 90 are all from the last epoch
-    const [[newestA]] = [await store.postings([queries[0]!], 90)];
+    const [newestA] = await store.postings([queries[0]!], 90);
     expect(newestA!.every((n) => writes[n - 1]!.time === BASE_TIME)).toBe(true);
   });
 });
