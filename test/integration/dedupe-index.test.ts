@@ -184,6 +184,35 @@ describe('DedupeIndex: decisions of one process side by side (FEEDSIFT_DEDUPE_CO
   });
 });
 
+describe('DedupeIndex: the decision lock', () => {
+  const lockKey = (): string => `${prefix}:{dedupe}:lock`;
+
+  it('waits while another holder has the lock, then commits and releases it with the commit', async () => {
+    await redis.set(lockKey(), 'another-worker', 'PX', 10_000);
+    let done = false;
+    const pending = index.decide(seeds[0]!).then((d) => ((done = true), d));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(done).toBe(false);
+    expect(await keysLike(`${prefix}:{dedupe}:a:*`)).toHaveLength(0);
+    await redis.del(lockKey());
+    expect(await pending).toMatchObject({ kind: 'story', storyId: seeds[0]!.id });
+    expect(await redis.exists(lockKey())).toBe(0);
+    expect(await keysLike(`${prefix}:{dedupe}:a:*`)).toHaveLength(1);
+    // numbered after the last commit: the next decision finds it
+    expect(await index.decide(seeds[1]!)).toMatchObject({ kind: 'duplicate', storyId: seeds[0]!.id });
+    expect(await redis.exists(lockKey())).toBe(0);
+  });
+
+  it('fails with LOCK_TIMEOUT when the lock is not had in time, writing nothing and leaving the other holder its lock', async () => {
+    await redis.set(lockKey(), 'another-worker', 'PX', 10_000);
+    const impatient = new StoryIndex(new RedisDedupeStore(redis, { prefix, windowHours: 72, lockWaitMs: 200 }), { windowHours: 72 });
+    await expect(impatient.decide(seeds[0]!)).rejects.toMatchObject({ code: 'LOCK_TIMEOUT', retryable: true });
+    expect(await redis.get(lockKey())).toBe('another-worker');
+    expect(await keysLike(`${prefix}:{dedupe}:a:*`)).toHaveLength(0);
+    expect(await redis.get(`${prefix}:{dedupe}:last`)).toBeNull();
+  });
+});
+
 /** A store whose first decision, once taken (without the lock), waits for `release()` before it commits. */
 class HeldStore extends RedisDedupeStore {
   calls = 0;
