@@ -14,7 +14,7 @@ import {
   crossLanguage,
   DEFAULT_MAX_TERMS,
   DEFAULT_WINDOW_HOURS,
-  estimateJaccard,
+  signatureJaccard,
   idf,
   matchContent,
   rewriteScore,
@@ -207,11 +207,11 @@ export class StoryIndex {
     const vocabulary = new Vocabulary(compact);
     const theirs = resolveAgainst(other, vocabulary);
     await this.loadFrequencies(termKeysOf(other, vocabulary), dfs);
-    const mine = { ...compact, minhash: vocabulary.minhash };
+    const mine = vocabulary.mine(compact);
     return {
       match: matchContent(mine, theirs, dfs, { sameSite: sameSite(article.canonicalUrl, other.url) }),
       rewrite: rewriteScore(mine, theirs, dfs).score,
-      jaccard: estimateJaccard(vocabulary.minhash, theirs.minhash),
+      jaccard: signatureJaccard(mine, theirs),
     };
   }
 
@@ -283,7 +283,7 @@ export class StoryIndex {
     let match: PairMatch | null = null;
     if (c && withinWindow(record.time, c.time, this.opts.windowHours)) {
       const vocabulary = new Vocabulary(compact);
-      match = matchContent({ ...compact, minhash: vocabulary.minhash }, resolveAgainst(c, vocabulary), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
+      match = matchContent(vocabulary.mine(compact), resolveAgainst(c, vocabulary), dfs, { sameSite: sameSite(article.canonicalUrl, c.url) });
     }
     if (!c || !match) return this.storyWrites(article, features, record, compact);
     return this.duplicateWrites(article, record, compact, { candidate: c, match }, copyOf.story);
@@ -456,7 +456,7 @@ export class StoryIndex {
       if (!withinWindow(time, candidate.time, this.opts.windowHours)) continue;
       // Sloppy CMSs reuse guids across different articles: a guid match only counts when
       // the texts are at least near each other (a copy or an edited version of it).
-      if (level === 'guid' && estimateJaccard(vocabulary.minhash, resolveAgainst(candidate, vocabulary).minhash) < GUID_MIN_JACCARD) continue;
+      if (level === 'guid' && signatureJaccard(vocabulary.mine(compact), resolveAgainst(candidate, vocabulary)) < GUID_MIN_JACCARD) continue;
       return { candidate, match: { level, score: 1, threshold: 1, sharedTerms: [], sharedEntities: [] } };
     }
     return null;
@@ -465,7 +465,7 @@ export class StoryIndex {
   private async contentMatch(article: CleanArticle, compact: CompactFeatures, vocabulary: Vocabulary, dfs: MapDocumentFrequencies, lookup: Lookup, time: number): Promise<Best> {
     const candidates = await this.candidates(article, compact, dfs, lookup, time);
     if (candidates.length === 0) return null;
-    const mine = { ...compact, minhash: vocabulary.minhash };
+    const mine = vocabulary.mine(compact);
     const resolved = candidates.map((c) => {
       const features = resolveAgainst(c, vocabulary);
       return { c, features, matters: mayMatter(mine, features, dfs) };
@@ -652,7 +652,7 @@ export class MapDocumentFrequencies implements DocumentFrequencies {
  */
 function mayMatter(mine: CompactFeatures, theirs: CompactFeatures, dfs: DocumentFrequencies): boolean {
   if (mine.textHash === theirs.textHash || crossLanguage(mine, theirs)) return true;
-  if (estimateJaccard(mine.minhash, theirs.minhash) >= THRESHOLDS.nearCopy) return true;
+  if (signatureJaccard(mine, theirs) >= THRESHOLDS.nearCopy) return true;
   // a margin for rounding: the bound and the score sum in different orders
   return rewriteUpperBound(mine, theirs, dfs) >= Math.min(THRESHOLDS.rewrite, NEAR_OTHER_STORY) - 1e-9;
 }

@@ -10,9 +10,10 @@
 // other becomes a placeholder string that carries the hash (`\u0001<hash>`, with the entity mark
 // in front for entities) and is looked up in the frequencies by it. The scores are those of the
 // strings unless two different strings share a 32-bit hash (about one pair in 4 × 10⁹).
-// The MinHash signature keeps the low 16 bits of each of its 128 slots: two slots compare equal
-// when their full values do, and in 1 of 65,536 other cases (a bias below 0.0001 on the
-// estimated Jaccard).
+// The MinHash signature keeps the low 8 bits of each of its 128 slots (b-bit MinHash, Li & König
+// 2010): two slots compare equal when their full values do, and in 1 of 256 other cases, which
+// the estimate corrects for (estimateJaccard); 128 bytes a record instead of 512 (or 256 at the
+// 16 bits kept before version 2).
 import { MINHASH_SIZE, fnv1a32, type CompactFeatures } from './dedupe.ts';
 import type { MatchLevel } from './dedupe.ts';
 import { foldDiacritics } from './tokens.ts';
@@ -40,8 +41,8 @@ export interface StoredArticle {
   titleTerms?: Array<[number, number]>;
   /** Hash of `@` + the diacritic-folded form of each term (kept only with `language`: cross-language matching). */
   termAnchors?: number[];
-  /** Low 16 bits of the 128 MinHash slots; null: the text had no words (every slot empty). */
-  minhash: Uint16Array | null;
+  /** Low STORED_MINHASH_BITS bits of the 128 MinHash slots; null: the text had no words (every slot empty). */
+  minhash: Uint8Array | null;
   language?: string;
   /** How this version was decided, for answering a re-delivered article once its decision record is gone. */
   decided: Decided;
@@ -92,7 +93,11 @@ function isAnchor(e: string): boolean {
 
 // ---------------------------------------------------------------- encoding
 
-const VERSION = 1;
+// 2: the signature's slots are 8 bits (1 read: 16 bits, of which the low 8 are kept)
+const VERSION = 2;
+/** Bits of each MinHash slot a stored record keeps. */
+export const STORED_MINHASH_BITS = 8;
+const SLOT_MASK = (1 << STORED_MINHASH_BITS) - 1;
 const LEVELS: MatchLevel[] = ['url', 'guid', 'text-hash', 'near-copy', 'rewrite'];
 const F_STORY_SELF = 1;
 const F_TITLE = 2;
@@ -227,7 +232,7 @@ export function storedArticle(
     anchors: c.entities.map(isAnchor),
     ...(c.titleTerms?.length ? { titleTerms: c.titleTerms.map((t): [number, number] => [termHash(t), termHash(prefixOf(t))]) } : {}),
     ...(language ? { language, termAnchors: c.terms.map(([t]) => termHash(anchorForm(t))) } : {}),
-    minhash: c.minhash.every((v) => v === EMPTY) ? null : Uint16Array.from(c.minhash, (v) => v & 0xffff),
+    minhash: c.minhash.every((v) => v === EMPTY) ? null : Uint8Array.from(c.minhash, (v) => v & SLOT_MASK),
     decided: { kind: 'story' },
   };
 }
@@ -283,7 +288,7 @@ export function encodeArticle(a: StoredArticle): Buffer {
     }
   }
   if (a.language) for (const h of a.termAnchors ?? a.terms.map(() => 0)) w.u32(h);
-  if (a.minhash) for (const v of a.minhash) w.u16(v);
+  if (a.minhash) for (const v of a.minhash) w.u8(v);
   if (a.decided.kind === 'duplicate') {
     w.u8(LEVELS.indexOf(a.decided.level));
     w.f64(a.decided.score);
@@ -299,7 +304,7 @@ export function encodeArticle(a: StoredArticle): Buffer {
 export function decodeArticle(buf: Buffer): StoredArticle {
   const r = new Reader(buf);
   const version = r.u8();
-  if (version !== VERSION) throw new Error(`dedupe: stored article of unknown version ${version}`);
+  if (version !== VERSION && version !== 1) throw new Error(`dedupe: stored article of unknown version ${version}`);
   const flags = r.u8();
   const time = r.f64();
   const id = r.str();
@@ -332,7 +337,7 @@ export function decodeArticle(buf: Buffer): StoredArticle {
     });
   }
   const termAnchors = language ? terms.map(() => r.u32()) : undefined;
-  const minhash = flags & F_EMPTY_SIG ? null : Uint16Array.from({ length: MINHASH_SIZE }, () => r.u16());
+  const minhash = flags & F_EMPTY_SIG ? null : Uint8Array.from({ length: MINHASH_SIZE }, () => (version === 1 ? r.u16() & SLOT_MASK : r.u8()));
   let decided: Decided = { kind: 'story' };
   if (flags & F_DUPLICATE) {
     const level = LEVELS[r.u8()]!;
@@ -369,10 +374,15 @@ export class Vocabulary {
   readonly anchorForms = new Map<number, string>();
   /** Headline terms' five-character prefixes by hash. */
   readonly prefixes = new Map<number, string>();
-  /** The signature as stored records hold it: the low 16 bits, empty slots kept apart. */
+  /** The signature as stored records hold it: the low STORED_MINHASH_BITS bits, empty slots kept apart. */
   readonly minhash: number[];
   // placeholders, made once per comparison run (candidates share many terms)
   private readonly placeholders = new Map<string, Map<number, string>>();
+
+  /** The article's features as they are compared with stored records: its signature cut as theirs are. */
+  mine(c: CompactFeatures): CompactFeatures {
+    return { ...c, minhash: this.minhash, minhashBits: STORED_MINHASH_BITS };
+  }
 
   /** A hash as its document-frequency key. */
   name(h: number): string {
@@ -403,7 +413,7 @@ export class Vocabulary {
       const a = anchorForm(t);
       this.anchorForms.set(termHash(a), a);
     }
-    this.minhash = c.minhash.map((v) => (v === EMPTY ? EMPTY : v & 0xffff));
+    this.minhash = c.minhash.map((v) => (v === EMPTY ? EMPTY : v & SLOT_MASK));
   }
 }
 
@@ -428,7 +438,7 @@ function prefixPlaceholder(p: number): string {
 /**
  * The stored record as the scoring's CompactFeatures, its hashes given the words of the article
  * it is compared with (`v`) where they share them, placeholders elsewhere; the signature is the
- * 16-bit one: compare it with `v.minhash`.
+ * stored one (`minhashBits`): compare it with `v.mine(...)`'s.
  */
 export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures {
   const entity = (h: number, i: number): string => v.entities.get(h) ?? v.anchorForms.get(h) ?? v.placeholder(h, s.anchors[i] ? '@' : '"');
@@ -436,6 +446,7 @@ export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures
     terms: s.terms.map(([h, tf]) => [v.terms.get(h) ?? v.placeholder(h), tf]),
     entities: s.entities.map(entity),
     minhash: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
+    minhashBits: STORED_MINHASH_BITS,
     textHash: s.textHash,
   };
   if (s.titleTerms?.length) {
