@@ -72,6 +72,19 @@ function expectSameScores(texts: Text[], crossLanguage = false): number {
 }
 
 describe('the stored article record', () => {
+  it('reads a version-1 record (16-bit signature slots) as the version-2 record of the same article', () => {
+    // data/dedupe-record-v1.b64: this article's record as encodeArticle wrote it at d221763
+    const v1 = Buffer.from(readFileSync(path.join(import.meta.dirname, 'data', 'dedupe-record-v1.b64'), 'utf8').trim(), 'base64');
+    expect(v1[0]).toBe(1);
+    const [seed] = seedDocs();
+    const c = compactFeatures(textFeatures(seed!), new MemoryDocumentFrequencies());
+    const now = storedArticle({ id: 'a'.repeat(32), url: 'https://example.com/a', storyId: 'b'.repeat(32), source: 'example.com', publishedAt: null, time: 1_730_800_800_123, guidKey: 'urn:x' }, c, false);
+    expect(decodeArticle(v1)).toEqual(now);
+    const v2 = encodeArticle(now);
+    expect(v2[0]).toBe(2);
+    expect(v1.length - v2.length).toBe(128);
+  });
+
   it('reads back what was written: identity, times, story, headline, signature, and how it was decided', () => {
     const [seed] = seedDocs();
     const c = compactFeatures(textFeatures(seed!), new MemoryDocumentFrequencies());
