@@ -14,7 +14,7 @@
 // 2010): two slots compare equal when their full values do, and in 1 of 256 other cases, which
 // the estimate corrects for (estimateJaccard); 128 bytes a record instead of 512 (or 256 at the
 // 16 bits kept before version 2).
-import { MINHASH_SIZE, fnv1a32, type CompactFeatures } from './dedupe.ts';
+import { EMPTY_SLOT as EMPTY, MINHASH_SIZE, fnv1a32, type CompactFeatures } from './dedupe.ts';
 import type { MatchLevel } from './dedupe.ts';
 import { foldDiacritics } from './tokens.ts';
 
@@ -106,7 +106,6 @@ const F_EMPTY_SIG = 8;
 const F_GUID = 16;
 const F_DUPLICATE = 32;
 const F_UPDATE = 64;
-const EMPTY = 0xffffffff;
 
 class Writer {
   private buf = Buffer.alloc(1024);

@@ -362,8 +362,9 @@ return {1, redis.call('GET', KEYS[2]) or '0', redis.call('INCR', KEYS[3])}`;
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 // Fenced commit: apply the writes only while we still hold the lock (a holder that stalled past
 // the lock TTL must not overwrite what the next holder decided), then release it. ARGV[2] is a
-// JSON list of [command, keyIndex, ...args]; an argument that is a JSON number n stands for ARGV[n]
-// (binary values); every key is passed in KEYS so the script is Cluster-correct. Two commands of its own:
+// JSON list of [command, keyIndex, ...args]; an argument that is a JSON number n stands for
+// ARGV[n] (binary values); every key is passed in KEYS so the script is Cluster-correct. Two
+// commands of its own:
 //   POST key check n cap ttl     append the 6-byte posting, keep the newest `cap` bytes
 //   STORY key summary member opener ttl
 //                                replace the summary line, append the member line ('': none); a

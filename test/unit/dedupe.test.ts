@@ -104,14 +104,16 @@ describe('MinHash', () => {
   // what the index stores: the low 8 bits of each slot, the chance agreements corrected for
   it.each([0, 50, 150, 300, 600])('estimates it within 0.1 from the low 8 bits of each slot too, as close to the 32-bit estimate as the slots allow (%i shared words)', (shared) => {
     const common = vocab('c', shared);
-    const a = minhash([...vocab('a', 200), ...common]);
-    const b = minhash([...common, ...vocab('b', 150)]);
+    const wordsA = [...vocab('a', 200), ...common];
+    const wordsB = [...common, ...vocab('b', 150)];
+    const a = minhash(wordsA);
+    const b = minhash(wordsB);
     const full = estimateJaccard(a, b);
     const cut = estimateJaccard(a, b, 8);
     // every equal slot stays equal; a slot that differs agrees by chance in 1 of 256
     expect(Math.abs(cut - full)).toBeLessThan(0.04);
-    const sa = shingles([...vocab('a', 200), ...common]);
-    const sb = shingles([...common, ...vocab('b', 150)]);
+    const sa = shingles(wordsA);
+    const sb = shingles(wordsB);
     const inter = [...sa].filter((x) => sb.has(x)).length;
     expect(Math.abs(cut - inter / (sa.size + sb.size - inter))).toBeLessThan(0.1);
   });
