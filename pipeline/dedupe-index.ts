@@ -29,10 +29,11 @@ import {
   type DocumentFrequencies,
   type MatchLevel,
   type PairMatch,
+  type RewriteScore,
   type TextFeatures,
 } from './dedupe.ts';
 import { MemoryDedupeStore } from './dedupe-memory-store.ts';
-import { decodeArticle, dfKey, encodeArticle, resolveAgainst, storedArticle, termHash, Vocabulary, type StoredArticle } from './dedupe-record.ts';
+import { decodeArticle, dfKey, encodeArticle, recordTermKeys, resolveAgainst, resolveShared, storedArticle, termHash, Vocabulary, type StoredArticle } from './dedupe-record.ts';
 import {
   DOCS_FIELD,
   epochOf,
@@ -99,6 +100,8 @@ export interface PairScore {
 
 // Terms and entities of an article posted to (and queried in) the inverted index.
 const POSTED_TERMS = 30;
+/** Decoded records a StoryIndex keeps for the decisions that follow (about 5 MB at most). */
+const DECODED_CACHE = 4096;
 const POSTED_ENTITIES = 20;
 // Postings read per key: the most recent ones; a term so common that more than this many
 // articles in the window carry it is not what finds a story's copies.
@@ -206,7 +209,7 @@ export class StoryIndex {
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
     const vocabulary = new Vocabulary(compact);
     const theirs = resolveAgainst(other, vocabulary);
-    await this.loadFrequencies(termKeysOf(other, vocabulary), dfs);
+    await this.loadFrequencies(termKeysOf(other), dfs);
     const mine = vocabulary.mine(compact);
     return {
       match: matchContent(mine, theirs, dfs, { sameSite: sameSite(article.canonicalUrl, other.url) }),
@@ -432,10 +435,33 @@ export class StoryIndex {
     const raw = await this.store.records(numbers);
     const out: Numbered[] = [];
     raw.forEach((b, i) => {
-      if (b) out.push({ n: numbers[i]!, article: decodeArticle(b) });
+      if (b) out.push({ n: numbers[i]!, article: this.decoded(numbers[i]!, b) });
     });
     return out;
   }
+
+  /**
+   * A record decoded, or the same record as decoded for an earlier decision: a stream's candidates
+   * recur from one decision to the next, and a decoded record also keeps its hashes' placeholder
+   * strings (resolveAgainst). Reused only when the bytes are the same (a number is written once,
+   * but numbering restarts when an index is emptied). Decoded records are never modified.
+   */
+  private decoded(n: number, b: Buffer): StoredArticle {
+    const had = this.decodedCache.get(n);
+    if (had && had.bytes.equals(b)) {
+      // most recently used last: the oldest go first when the cache is full
+      this.decodedCache.delete(n);
+      this.decodedCache.set(n, had);
+      return had.article;
+    }
+    const article = decodeArticle(b);
+    this.decodedCache.delete(n);
+    this.decodedCache.set(n, { bytes: b, article });
+    if (this.decodedCache.size > DECODED_CACHE) this.decodedCache.delete(this.decodedCache.keys().next().value!);
+    return article;
+  }
+
+  private readonly decodedCache = new Map<number, { bytes: Buffer; article: StoredArticle }>();
 
   /** The newest of the posted articles that is really the one named (a posting may carry another hash's check). */
   private async newestWith(numbers: number[], is: (a: StoredArticle) => boolean): Promise<Numbered | null> {
@@ -466,19 +492,19 @@ export class StoryIndex {
     const candidates = await this.candidates(article, compact, dfs, lookup, time);
     if (candidates.length === 0) return null;
     const mine = vocabulary.mine(compact);
-    const resolved = candidates.map((c) => {
-      const features = resolveAgainst(c, vocabulary);
-      return { c, features, matters: mayMatter(mine, features, dfs) };
-    });
+    const judged = candidates.map((c) => new Judged(c, vocabulary));
+    for (const j of judged) j.matters = mayMatter(mine, resolveShared(j.c, vocabulary), dfs);
     // the candidates' own terms need idf too, for the candidates that may matter
-    await this.loadFrequencies(resolved.flatMap((r) => (r.matters ? termKeysOf(r.c, vocabulary) : [])), dfs);
-    const judged = resolved.map((r) => {
-      const rewrite = r.matters ? rewriteScore(mine, r.features, dfs) : null;
-      return { ...r, rewrite, near: rewrite !== null && rewrite.score >= NEAR_OTHER_STORY };
-    });
+    await this.loadFrequencies(judged.flatMap((j) => (j.matters ? termKeysOf(j.c) : [])), dfs);
+    for (const j of judged) {
+      j.rewrite = j.matters ? rewriteScore(mine, j.features, dfs) : null;
+      j.near = j.rewrite !== null && j.rewrite.score >= NEAR_OTHER_STORY;
+    }
     let best: Best = null;
-    for (const { c, features, rewrite } of judged) {
+    for (const j of judged) {
+      const { c, rewrite } = j;
       if (!rewrite) continue;
+      const features = j.features;
       let match = matchContent(mine, features, dfs, { sameSite: sameSite(article.canonicalUrl, c.url), rewrite });
       if (match?.level === 'rewrite' && !crossLanguage(mine, features)) match = this.inContext(mine, c, features, judged, dfs, article);
       if (!match) continue;
@@ -549,6 +575,27 @@ export class StoryIndex {
     if (wanted.length === 0 && dfs.hasKey(DOCS_FIELD)) return dfs;
     for (const [k, n] of await this.store.documentFrequencies(wanted)) dfs.setKey(k, n);
     return dfs;
+  }
+}
+
+/**
+ * A candidate of `contentMatch`: whether it may matter is decided on what it shares with the
+ * newcomer (`resolveShared`); its full features, with a placeholder for each hash the newcomer
+ * does not have, are made only when asked for (most candidates never are), once.
+ */
+class Judged {
+  matters = false;
+  rewrite: RewriteScore | null = null;
+  near = false;
+  readonly c: StoredArticle;
+  private readonly vocabulary: Vocabulary;
+  private full: CompactFeatures | null = null;
+  constructor(c: StoredArticle, vocabulary: Vocabulary) {
+    this.c = c;
+    this.vocabulary = vocabulary;
+  }
+  get features(): CompactFeatures {
+    return (this.full ??= resolveAgainst(this.c, this.vocabulary));
   }
 }
 
@@ -624,6 +671,7 @@ function publishedTime(iso: string | null | undefined): number | null {
 export class MapDocumentFrequencies implements DocumentFrequencies {
   protected readonly counts = new Map<string, number>();
   private readonly keys = new Map<string, string>();
+  idfMemo = new Map<string, number>();
   get docCount(): number {
     return this.counts.get(DOCS_FIELD) ?? 0;
   }
@@ -637,10 +685,16 @@ export class MapDocumentFrequencies implements DocumentFrequencies {
   }
   setKey(key: string, n: number): void {
     this.counts.set(key, n);
+    this.changed();
   }
   /** Adds `n` to a term key's count (a commit's HINCRBY). */
   addToKey(key: string, n: number): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+    this.changed();
+  }
+  // a new memo, not the old one emptied: what was computed with the old one is known by it (dedupe.ts `weighted`)
+  private changed(): void {
+    if (this.idfMemo.size) this.idfMemo = new Map();
   }
 }
 
@@ -668,6 +722,6 @@ function nameHash(kind: 'i' | 'u' | 'g' | 'h', value: string): number {
 }
 
 /** The document-frequency keys of a stored article's terms and entities (its headline terms' are not read for it: they never were). */
-function termKeysOf(s: StoredArticle, v: Vocabulary): string[] {
-  return [...s.terms.map(([h]) => v.name(h)), ...s.entities.map((h) => v.name(h))];
+function termKeysOf(s: StoredArticle): string[] {
+  return recordTermKeys(s);
 }

@@ -69,11 +69,24 @@ export function termHash(s: string): number {
 
 const PLACEHOLDER = '\u0001';
 
+const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** `h.toString(36)` of a 32-bit hash, in about a third of its time (keys of thousands of terms a decision). */
+export function base36(h: number): string {
+  let x = h >>> 0;
+  let s = '';
+  do {
+    s = DIGITS[x % 36]! + s;
+    x = Math.floor(x / 36);
+  } while (x > 0);
+  return s;
+}
+
 /** The document-frequency field of a term, entity or placeholder string. */
 export function dfKey(term: string): string {
   // words never contain U+0001: a string that does is a placeholder, its hash after the mark
   const p = term.lastIndexOf(PLACEHOLDER);
-  return p >= 0 ? term.slice(p + 1) : termHash(term).toString(36);
+  return p >= 0 ? term.slice(p + 1) : base36(termHash(term));
 }
 
 function prefixOf(term: string): string {
@@ -375,26 +388,10 @@ export class Vocabulary {
   readonly prefixes = new Map<number, string>();
   /** The signature as stored records hold it: the low STORED_MINHASH_BITS bits, empty slots kept apart. */
   readonly minhash: number[];
-  // placeholders, made once per comparison run (candidates share many terms)
-  private readonly placeholders = new Map<string, Map<number, string>>();
 
   /** The article's features as they are compared with stored records: its signature cut as theirs are. */
   mine(c: CompactFeatures): CompactFeatures {
     return { ...c, minhash: this.minhash, minhashBits: STORED_MINHASH_BITS };
-  }
-
-  /** A hash as its document-frequency key. */
-  name(h: number): string {
-    return hashName(h);
-  }
-
-  /** The placeholder string of a hash the article does not have, after `mark` ('' for a term, '@' or '"' for an entity). */
-  placeholder(h: number, mark = ''): string {
-    let byHash = this.placeholders.get(mark);
-    if (!byHash) this.placeholders.set(mark, (byHash = new Map()));
-    let s = byHash.get(h);
-    if (s === undefined) byHash.set(h, (s = `${mark}${PLACEHOLDER}${this.name(h)}`));
-    return s;
   }
 
   constructor(c: CompactFeatures) {
@@ -416,19 +413,6 @@ export class Vocabulary {
   }
 }
 
-// Hashes in base 36, kept across decisions (the vocabulary of a stream repeats); bounded.
-const NAMES = new Map<number, string>();
-const MAX_NAMES = 200_000;
-
-function hashName(h: number): string {
-  let s = NAMES.get(h);
-  if (s === undefined) {
-    if (NAMES.size >= MAX_NAMES) NAMES.clear();
-    NAMES.set(h, (s = h.toString(36)));
-  }
-  return s;
-}
-
 // four private-use characters spelling a 32-bit hash: a placeholder's five-character prefix
 function prefixPlaceholder(p: number): string {
   return `\u0002${String.fromCharCode(0xe000 + (p >>> 24), 0xe000 + ((p >>> 16) & 0xff), 0xe000 + ((p >>> 8) & 0xff), 0xe000 + (p & 0xff))}`;
@@ -440,26 +424,87 @@ function prefixPlaceholder(p: number): string {
  * stored one (`minhashBits`): compare it with `v.mine(...)`'s.
  */
 export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures {
-  const entity = (h: number, i: number): string => v.entities.get(h) ?? v.anchorForms.get(h) ?? v.placeholder(h, s.anchors[i] ? '@' : '"');
+  const ph = unresolved(s);
   const out: CompactFeatures = {
-    terms: s.terms.map(([h, tf]) => [v.terms.get(h) ?? v.placeholder(h), tf]),
-    entities: s.entities.map(entity),
+    terms: s.terms.map(([h, tf], i) => [v.terms.get(h) ?? ph.terms[i]!, tf]),
+    entities: s.entities.map((h, i) => v.entities.get(h) ?? v.anchorForms.get(h) ?? ph.entities[i]!),
     minhash: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
     minhashBits: STORED_MINHASH_BITS,
     textHash: s.textHash,
   };
   if (s.titleTerms?.length) {
-    out.titleTerms = s.titleTerms.map(([h, p]) => {
+    out.titleTerms = s.titleTerms.map(([h, p], i) => {
       const known = v.terms.get(h);
       if (known !== undefined) return known;
       const prefix = v.prefixes.get(p);
-      return `${prefix ?? prefixPlaceholder(p)}${v.placeholder(h)}`;
+      return `${prefix ?? prefixPlaceholder(p)}${ph.titleTerms[i]!}`;
     });
   }
   if (s.language) {
     out.language = s.language;
     // anchorVocabulary adds `@` + folded term for each term: give the placeholder terms their anchor forms
-    out.termAnchorForms = (s.termAnchors ?? []).map((h) => v.anchorForms.get(h) ?? v.placeholder(h, '@'));
+    out.termAnchorForms = (s.termAnchors ?? []).map((h, i) => v.anchorForms.get(h) ?? ph.anchors[i]!);
   }
   return out;
+}
+
+/** The placeholder strings of a record's hashes (what they resolve to against an article that has none of them). */
+interface Unresolved {
+  terms: string[];
+  /** With the entity's mark: `@` for an anchor, `"` for another entity. */
+  entities: string[];
+  titleTerms: string[];
+  anchors: string[];
+  /** The document-frequency keys of the terms, then of the entities. */
+  keys: string[];
+}
+// made once per decoded record: the index reuses decoded records across decisions
+const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
+
+function unresolved(s: StoredArticle): Unresolved {
+  let u = UNRESOLVED.get(s);
+  if (u) return u;
+  const termKeys = s.terms.map(([h]) => base36(h));
+  const entityKeys = s.entities.map(base36);
+  u = {
+    terms: termKeys.map((k) => `${PLACEHOLDER}${k}`),
+    entities: entityKeys.map((k, i) => `${s.anchors[i] ? '@' : '"'}${PLACEHOLDER}${k}`),
+    titleTerms: (s.titleTerms ?? []).map(([h]) => `${PLACEHOLDER}${base36(h)}`),
+    anchors: (s.termAnchors ?? []).map((h) => `@${PLACEHOLDER}${base36(h)}`),
+    keys: [...termKeys, ...entityKeys],
+  };
+  UNRESOLVED.set(s, u);
+  return u;
+}
+
+/** The document-frequency keys (`dfKey`) of a stored article's terms and entities. */
+export function recordTermKeys(s: StoredArticle): string[] {
+  return unresolved(s).keys;
+}
+
+/**
+ * What a stored record shares with the article of `v`, for the decisions that look at nothing
+ * else (dedupe-index.ts `mayMatter`): its terms and entities that resolve to the article's words,
+ * as `resolveAgainst` resolves them and in its order, without the placeholders of the others; its
+ * signature, language and text hash. Headline terms and anchor forms are left out.
+ */
+export function resolveShared(s: StoredArticle, v: Vocabulary): CompactFeatures {
+  const terms: Array<[string, number]> = [];
+  for (const [h, tf] of s.terms) {
+    const t = v.terms.get(h);
+    if (t !== undefined) terms.push([t, tf]);
+  }
+  const entities: string[] = [];
+  for (const h of s.entities) {
+    const e = v.entities.get(h) ?? v.anchorForms.get(h);
+    if (e !== undefined) entities.push(e);
+  }
+  return {
+    terms,
+    entities,
+    minhash: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
+    minhashBits: STORED_MINHASH_BITS,
+    textHash: s.textHash,
+    ...(s.language ? { language: s.language } : {}),
+  };
 }

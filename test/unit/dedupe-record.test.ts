@@ -12,12 +12,15 @@ import {
   matchContent,
   MemoryDocumentFrequencies,
   rewriteScore,
+  rewriteUpperBound,
+  signatureJaccard,
   textFeatures,
   titleSimilarity,
   type CompactFeatures,
   type DocumentFrequencies,
 } from '../../pipeline/dedupe.ts';
-import { decodeArticle, dfKey, encodeArticle, resolveAgainst, storedArticle, Vocabulary, type StoredArticle } from '../../pipeline/dedupe-record.ts';
+import { base36, decodeArticle, dfKey, encodeArticle, resolveAgainst, resolveShared, storedArticle, Vocabulary, type StoredArticle } from '../../pipeline/dedupe-record.ts';
+import { MapDocumentFrequencies } from '../../pipeline/dedupe-index.ts';
 import { seedDocs, zyteDocs } from '../../scripts/lib/dedupe-eval.ts';
 import { EVAL_DIR, hasEval } from '../helpers/eval.ts';
 
@@ -57,8 +60,14 @@ function expectSameScores(texts: Text[], crossLanguage = false): number {
       const b = compact[j]!;
       const v = new Vocabulary(a);
       const mine = v.mine(a);
-      const theirs = resolveAgainst(stored(b, {}, crossLanguage), v);
+      const record = stored(b, {}, crossLanguage);
+      const theirs = resolveAgainst(record, v);
       const where = `${i} vs ${j}`;
+      // what the index decides whether a candidate may matter on: the shared part alone bounds as the whole does
+      const shared = resolveShared(record, v);
+      expect(rewriteUpperBound(mine, shared, dfs.byKey), where).toBe(rewriteUpperBound(mine, theirs, dfs.byKey));
+      expect(signatureJaccard(mine, shared), where).toBe(signatureJaccard(mine, theirs));
+      expect(shared.terms.every(([t]) => !t.includes('\u0001')) && shared.entities.every((e) => !e.includes('\u0001')), where).toBe(true);
       // the strings, their signatures cut as a record's is
       const cutB = new Vocabulary(b).mine(b);
       expect(matchContent(mine, theirs, dfs.byKey), where).toEqual(matchContent(mine, cutB, dfs.byString));
@@ -135,5 +144,36 @@ describe('the stored article record', () => {
         { ...p.b, language: p.lang2 },
       ], true);
     }
+  });
+});
+
+describe('what a decision computes once', () => {
+  it.each([0, 1, 35, 36, 1295, 1296, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 123456789, 2 ** 31 + 12345])('base36(%i) is its toString(36)', (h) => {
+    expect(base36(h)).toBe(h.toString(36));
+  });
+
+  it('scores again from the new frequencies once a count changes (the weights of one side are kept per state of the counts)', () => {
+    const [a, b] = seedDocs().map((t) => compactFeatures(textFeatures(t), new MemoryDocumentFrequencies()));
+    const counts = (shift: number): MapDocumentFrequencies => {
+      const dfs = new MapDocumentFrequencies();
+      dfs.setKey('#docs', 100);
+      a!.terms.forEach(([t], i) => dfs.setKey(dfKey(t), (i * 7 + shift) % 50));
+      for (const e of a!.entities) dfs.setKey(dfKey(e), shift % 13);
+      return dfs;
+    };
+    const live = counts(0);
+    const before = rewriteScore(a!, b!, live);
+    const boundBefore = rewriteUpperBound(a!, b!, live);
+    expect(before).toEqual(rewriteScore(a!, b!, counts(0)));
+    // the same object, its counts changed: as a fresh one with those counts
+    a!.terms.forEach(([t], i) => live.setKey(dfKey(t), (i * 7 + 5) % 50));
+    for (const e of a!.entities) live.setKey(dfKey(e), 5 % 13);
+    const after = rewriteScore(a!, b!, live);
+    expect(after).toEqual(rewriteScore(a!, b!, counts(5)));
+    expect(rewriteUpperBound(a!, b!, live)).toBe(rewriteUpperBound(a!, b!, counts(5)));
+    expect(after.score).not.toBe(before.score);
+    expect(rewriteUpperBound(a!, b!, live)).not.toBe(boundBefore);
+    live.addToKey('#docs', 1000);
+    expect(rewriteScore(a!, b!, live).score).not.toBe(after.score);
   });
 });
