@@ -533,9 +533,15 @@ export class RedisDedupeStore implements DedupeStore {
         let out = attempt;
         if (n > 1 || (await this.changedSince(since, last, reads))) {
           // taken again as if alone: with the frequencies as they are now (the commits made
-          // meanwhile may have counted stories the cached ones miss)
-          this.dfCache = { current: '', born: 0, counts: new Map() };
-          out = await fn();
+          // meanwhile may have counted stories the cached ones miss), read past the cache and
+          // written into it — the cache itself is kept for the decisions that follow (emptying
+          // it made each of them read thousands of frequencies again)
+          this.dfFresh = true;
+          try {
+            out = await fn();
+          } finally {
+            this.dfFresh = false;
+          }
           this.commits.retaken++;
           if (info) info.retaken = true;
         } else {
@@ -622,6 +628,8 @@ export class RedisDedupeStore implements DedupeStore {
   // thousands, and consecutive decisions share most of them: measured, the frequency script was
   // ~7.7 ms of Redis time per decision with 10k articles indexed).
   private dfCache = { current: '', born: 0, counts: new Map<string, number>() };
+  /** While a decision is taken again under the lock: frequencies are read from Redis, not the cache. */
+  private dfFresh = false;
 
   /** The cache for the current window pair, started afresh when it is too old, too big or of the previous windows. */
   private freshDfCache(current: string): Map<string, number> {
@@ -649,7 +657,7 @@ export class RedisDedupeStore implements DedupeStore {
     const out = new Map<string, number>();
     const asked = new Set<string>();
     for (const k of [DOCS_FIELD, ...keys]) {
-      const n = cache?.get(k);
+      const n = this.dfFresh ? undefined : cache?.get(k);
       if (n !== undefined) out.set(k, n);
       else asked.add(k);
     }
