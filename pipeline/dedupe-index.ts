@@ -158,8 +158,9 @@ export class StoryIndex {
     const stored = await this.store.decision(article.id, features.textHash);
     if (stored) return stored;
     return this.store.exclusive(async () => {
-      const again = await this.store.decision(article.id, features.textHash);
-      if (again) return { result: again, writes: null };
+      // decided meanwhile (a re-delivered job taken by another worker, or waiting in this
+      // process's line behind the first delivery): decideAgainstIndex finds the record it
+      // committed and answers with its decision, writing nothing
       const out = await this.decideAgainstIndex(article, features);
       return { result: out.decision, writes: out.writes };
     }, info);

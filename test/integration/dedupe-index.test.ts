@@ -182,6 +182,17 @@ describe('DedupeIndex: decisions of one process side by side (FEEDSIFT_DEDUPE_CO
       expect((await fresh.story(storyId))?.members.map((m) => m.id)).toEqual(order.map((i) => seeds[i]!.id));
     }
   });
+
+  it('answers an article that waits in line behind its own first delivery with that decision, writing nothing more', async () => {
+    const fresh = new DedupeIndex(redis, { prefix, windowHours: 72 });
+    await fresh.decide(seeds[0]!);
+    // both deliveries look for a stored decision before either has one, then wait their turn
+    const [first, again] = await Promise.all([fresh.decide(seeds[1]!), fresh.decide(seeds[1]!)]);
+    expect(first).toMatchObject({ kind: 'duplicate', storyId: seeds[0]!.id });
+    expect(again).toEqual(first);
+    expect(await keysLike(`${prefix}:{dedupe}:a:*`)).toHaveLength(2);
+    expect((await fresh.story(seeds[0]!.id))?.members.map((m) => m.id)).toEqual([seeds[0]!.id, seeds[1]!.id]);
+  });
 });
 
 describe('DedupeIndex: the decision lock', () => {
