@@ -8,7 +8,7 @@ import { adapt, isFinalAttempt } from './adapter.ts';
 import type { WorkerContext } from './context.ts';
 import { dedupeJobSchema, parseJob, QUEUES } from './jobs.ts';
 import type { PageCleaner } from './page-pool.ts';
-import { countOutcome } from './stats.ts';
+import { countOutcome, countOutcomes } from './stats.ts';
 
 /** `pages`: where the text features are computed (page threads, workers/page-pool.ts); default the main thread. */
 export function dedupeProcessor(ctx: WorkerContext, pages?: Pick<PageCleaner, 'features'>) {
@@ -34,8 +34,10 @@ export function dedupeProcessor(ctx: WorkerContext, pages?: Pick<PageCleaner, 'f
     // counted once per published record even when this job is re-delivered
     const first = await ctx.redis.set(`${prefix}:published:${publishJobId(record)}`, '1', 'EX', ctx.settings.dedupeWindowHours * 3600 * 2, 'NX');
     if (first === 'OK') {
-      await countOutcome(ctx.redis, prefix, runId, record.kind === 'story' ? 'stories' : record.kind === 'duplicate' ? 'duplicates' : 'updates');
-      await countOutcome(ctx.redis, prefix, runId, 'removed.blocks', article.removed.length);
+      await countOutcomes(ctx.redis, prefix, runId, [
+        [record.kind === 'story' ? 'stories' : record.kind === 'duplicate' ? 'duplicates' : 'updates', 1],
+        ['removed.blocks', article.removed.length],
+      ]);
     }
     ctx.log.info(
       { articleId: article.id, storyId: record.storyId, kind: record.kind, ...(record.kind === 'duplicate' ? { level: record.evidence.level, similarity: record.similarity } : {}) },

@@ -9,7 +9,7 @@ import { internalJobOptions, type WorkerContext } from './context.ts';
 import { FeedHealth, isSchedulerTick } from './feed-health.ts';
 import { FeedStore } from './feed-state.ts';
 import { MAX_ITEM_CONTENT_CHARS, parseJob, pollJobSchema, QUEUES, type ArticleJob } from './jobs.ts';
-import { countOutcome } from './stats.ts';
+import { countOutcome, countOutcomes } from './stats.ts';
 import { HostGate } from './politeness.ts';
 
 export interface PollResult {
@@ -101,9 +101,11 @@ export function pollProcessor(ctx: WorkerContext) {
       startedAt,
       ctx.now(),
     );
-    await countOutcome(ctx.redis, prefix, runId, 'feeds.polled');
-    await countOutcome(ctx.redis, prefix, runId, 'items.new', jobs.length);
-    await countOutcome(ctx.redis, prefix, runId, 'items.seen', items.length - jobs.length);
+    await countOutcomes(ctx.redis, prefix, runId, [
+      ['feeds.polled', 1],
+      ['items.new', jobs.length],
+      ['items.seen', items.length - jobs.length],
+    ]);
     ctx.log.info({ feedId: feed.id, items: items.length, newItems: jobs.length, nextPollAt: next.nextPollAt, intervalS: next.intervalS, pollReason: next.reason }, 'feed polled');
     return { status: 'fetched', items: items.length, newItems: jobs.length, nextPollAt: next.nextPollAt.toISOString() };
   });

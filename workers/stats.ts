@@ -33,8 +33,18 @@ export function statsKey(prefix: string, runId?: string): string {
 }
 
 export async function countOutcome(redis: Redis, prefix: string, runId: string | undefined, outcome: Outcome, by = 1): Promise<void> {
-  const m = redis.multi().hincrby(statsKey(prefix), outcome, by);
-  if (runId) m.hincrby(statsKey(prefix, runId), outcome, by).expire(statsKey(prefix, runId), 7 * 86_400);
+  await countOutcomes(redis, prefix, runId, [[outcome, by]]);
+}
+
+/** Several outcomes counted in one transaction (one round trip). */
+export async function countOutcomes(redis: Redis, prefix: string, runId: string | undefined, outcomes: ReadonlyArray<readonly [Outcome, number]>): Promise<void> {
+  if (outcomes.length === 0) return;
+  const m = redis.multi();
+  for (const [outcome, by] of outcomes) m.hincrby(statsKey(prefix), outcome, by);
+  if (runId) {
+    for (const [outcome, by] of outcomes) m.hincrby(statsKey(prefix, runId), outcome, by);
+    m.expire(statsKey(prefix, runId), 7 * 86_400);
+  }
   await m.exec();
 }
 
