@@ -100,8 +100,6 @@ export interface PairScore {
 
 // Terms and entities of an article posted to (and queried in) the inverted index.
 const POSTED_TERMS = 30;
-/** Decoded records a StoryIndex keeps for the decisions that follow (about 5 MB at most). */
-const DECODED_CACHE = 4096;
 const POSTED_ENTITIES = 20;
 // Postings read per key: the most recent ones; a term so common that more than this many
 // articles in the window carry it is not what finds a story's copies.
@@ -436,33 +434,10 @@ export class StoryIndex {
     const raw = await this.store.records(numbers);
     const out: Numbered[] = [];
     raw.forEach((b, i) => {
-      if (b) out.push({ n: numbers[i]!, article: this.decoded(numbers[i]!, b) });
+      if (b) out.push({ n: numbers[i]!, article: decodeArticle(b) });
     });
     return out;
   }
-
-  /**
-   * A record decoded, or the same record as decoded for an earlier decision: a stream's candidates
-   * recur from one decision to the next, and a decoded record also keeps its hashes' placeholder
-   * strings (resolveAgainst). Reused only when the bytes are the same (a number is written once,
-   * but numbering restarts when an index is emptied). Decoded records are never modified.
-   */
-  private decoded(n: number, b: Buffer): StoredArticle {
-    const had = this.decodedCache.get(n);
-    if (had && had.bytes.equals(b)) {
-      // most recently used last: the oldest go first when the cache is full
-      this.decodedCache.delete(n);
-      this.decodedCache.set(n, had);
-      return had.article;
-    }
-    const article = decodeArticle(b);
-    this.decodedCache.delete(n);
-    this.decodedCache.set(n, { bytes: b, article });
-    if (this.decodedCache.size > DECODED_CACHE) this.decodedCache.delete(this.decodedCache.keys().next().value!);
-    return article;
-  }
-
-  private readonly decodedCache = new Map<number, { bytes: Buffer; article: StoredArticle }>();
 
   /** The newest of the posted articles that is really the one named (a posting may carry another hash's check). */
   private async newestWith(numbers: number[], is: (a: StoredArticle) => boolean): Promise<Numbered | null> {

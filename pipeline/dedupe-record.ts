@@ -458,7 +458,7 @@ interface Unresolved {
   /** The document-frequency keys of the terms, then of the entities. */
   keys: string[];
 }
-// made once per decoded record: the index reuses decoded records across decisions
+// made once per decoded record (a record is compared with several articles only within one decision, but resolved and read for its keys there more than once)
 const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
 
 function unresolved(s: StoredArticle): Unresolved {
