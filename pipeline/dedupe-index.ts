@@ -208,7 +208,7 @@ export class StoryIndex {
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
     const vocabulary = new Vocabulary(compact);
     const theirs = resolveAgainst(other, vocabulary);
-    await this.loadFrequencies(termKeysOf(other), dfs);
+    await this.loadFrequencies(recordTermKeys(other), dfs);
     const mine = vocabulary.mine(compact);
     return {
       match: matchContent(mine, theirs, dfs, { sameSite: sameSite(article.canonicalUrl, other.url) }),
@@ -471,7 +471,7 @@ export class StoryIndex {
     const judged = candidates.map((c) => new Judged(c, vocabulary));
     for (const j of judged) j.matters = mayMatter(mine, resolveShared(j.c, vocabulary), dfs);
     // the candidates' own terms need idf too, for the candidates that may matter
-    await this.loadFrequencies(judged.flatMap((j) => (j.matters ? termKeysOf(j.c) : [])), dfs);
+    await this.loadFrequencies(judged.flatMap((j) => (j.matters ? recordTermKeys(j.c) : [])), dfs);
     for (const j of judged) {
       j.rewrite = j.matters ? rewriteScore(mine, j.features, dfs) : null;
       j.near = j.rewrite !== null && j.rewrite.score >= NEAR_OTHER_STORY;
@@ -695,9 +695,4 @@ function postedTerms(c: CompactFeatures): string[] {
 /** An exact-level name (i: id, u: canonical URL, g: guid key, h: text hash) as a posted hash, apart from any word. */
 function nameHash(kind: 'i' | 'u' | 'g' | 'h', value: string): number {
   return termHash(`\u0000${kind}${value}`);
-}
-
-/** The document-frequency keys of a stored article's terms and entities (its headline terms' are not read for it: they never were). */
-function termKeysOf(s: StoredArticle): string[] {
-  return recordTermKeys(s);
 }

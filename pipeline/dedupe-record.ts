@@ -428,7 +428,7 @@ export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures
   const out: CompactFeatures = {
     terms: s.terms.map(([h, tf], i) => [v.terms.get(h) ?? ph.terms[i]!, tf]),
     entities: s.entities.map((h, i) => v.entities.get(h) ?? v.anchorForms.get(h) ?? ph.entities[i]!),
-    minhash: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
+    minhash: storedSignature(s),
     minhashBits: STORED_MINHASH_BITS,
     textHash: s.textHash,
   };
@@ -448,6 +448,11 @@ export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures
   return out;
 }
 
+/** A record's signature as the scoring takes it (every slot empty when the text had no words). */
+function storedSignature(s: StoredArticle): number[] {
+  return s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY);
+}
+
 /** The placeholder strings of a record's hashes (what they resolve to against an article that has none of them). */
 interface Unresolved {
   terms: string[];
@@ -458,7 +463,7 @@ interface Unresolved {
   /** The document-frequency keys of the terms, then of the entities. */
   keys: string[];
 }
-// made once per decoded record (a record is compared with several articles only within one decision, but resolved and read for its keys there more than once)
+// made once per decoded record: within a decision a record is both read for its keys and resolved
 const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
 
 function unresolved(s: StoredArticle): Unresolved {
@@ -477,7 +482,7 @@ function unresolved(s: StoredArticle): Unresolved {
   return u;
 }
 
-/** The document-frequency keys (`dfKey`) of a stored article's terms and entities. */
+/** The document-frequency keys (`dfKey`) of a stored article's terms and entities (its headline terms' are not read for it: they never were). */
 export function recordTermKeys(s: StoredArticle): string[] {
   return unresolved(s).keys;
 }
@@ -502,7 +507,7 @@ export function resolveShared(s: StoredArticle, v: Vocabulary): CompactFeatures 
   return {
     terms,
     entities,
-    minhash: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
+    minhash: storedSignature(s),
     minhashBits: STORED_MINHASH_BITS,
     textHash: s.textHash,
     ...(s.language ? { language: s.language } : {}),
