@@ -13,9 +13,11 @@
 //   P:{dedupe}:seq                   counter: the next article number (a record's key, what postings name)
 //   P:{dedupe}:a:<n>                 the article record: compact binary (dedupe-record.ts), ~0.9 KB
 //   P:{dedupe}:x:<epoch>:<bucket>    posting bucket: 6-byte postings, 2-byte check + 4-byte article
-//                                    number (big-endian), in commit order, capped to the newest
-//                                    BUCKET_CAP; epoch = article time / 1 day, bucket = top 15 bits
-//                                    of the posted hash (base 36), check = its low 16 bits
+//                                    number (big-endian), in commit order until BUCKET_CAP are
+//                                    held; from then on a ring of the newest BUCKET_CAP with a
+//                                    2-byte trailer, the index of the oldest (overwritten next);
+//                                    epoch = article time / 1 day, bucket = top 15 bits of the
+//                                    posted hash (base 36), check = its low 16 bits
 //   P:{dedupe}:d:<digest>            the DedupeDecision of one version (id + text hash, digested)
 //                                    as a JSON array, kept DECISION_TTL_MS only (re-delivered
 //                                    jobs); afterwards the record answers (dedupe-index.ts `recalled`)
@@ -155,10 +157,16 @@ export const DECISION_TTL_MS = 10 * 60_000;
 export const EPOCH_MS = 24 * 3_600_000;
 /** Posting buckets per epoch: the top BUCKET_BITS bits of a hash. */
 export const BUCKET_BITS = 15;
-/** Postings kept per bucket and epoch (the newest): bounds a lookup's cost and an epoch's memory. */
-export const BUCKET_CAP = 1024;
+/**
+ * Postings kept per bucket and epoch (the newest): bounds a lookup's cost and an epoch's memory.
+ * A full bucket, 1022 postings and its 2-byte trailer, is 6,134 bytes: Redis keeps it in 6,200
+ * (`MEMORY USAGE`), where 1024 postings (6,144 bytes) took 7,224 — the allocator's next size class.
+ */
+export const BUCKET_CAP = 1022;
 /** Bytes of one posting: 2-byte check, 4-byte article number. */
 export const POSTING_BYTES = 6;
+/** Bytes after the postings of a full bucket: the index of its oldest posting, big-endian (next overwritten). */
+export const RING_TRAILER = 2;
 
 export interface StoreLimits {
   /** Articles further apart in time than this never match. */
@@ -192,8 +200,13 @@ export function matchingPostings(buckets: ReadonlyArray<Buffer | null>, check: n
   const lo = check & 0xff;
   for (const b of buckets) {
     if (!b) continue;
-    // a bucket is whole postings in commit order: from its end backwards
-    for (let o = b.length - (b.length % POSTING_BYTES) - POSTING_BYTES; o >= 0 && out.length < limit; o -= POSTING_BYTES) {
+    const count = Math.floor(b.length / POSTING_BYTES);
+    // a bucket with room holds its postings in commit order; a full one (RING_TRAILER) is a ring
+    // whose trailer is the index of the oldest: the newest sits just before it
+    const ring = b.length % POSTING_BYTES === RING_TRAILER;
+    const newest = ring ? b.readUInt16BE(b.length - RING_TRAILER) - 1 : count - 1;
+    for (let k = 0; k < count && out.length < limit; k++) {
+      const o = ((newest - k + count) % count) * POSTING_BYTES;
       if (b[o] === hi && b[o + 1] === lo) out.push(b.readUInt32BE(o + 2));
     }
     if (out.length >= limit) break;
@@ -384,7 +397,10 @@ const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 // JSON list of [command, keyIndex, ...args]; an argument that is a JSON number n stands for
 // ARGV[n] (binary values); every key is passed in KEYS so the script is Cluster-correct. Two
 // commands of its own:
-//   POST key check n cap ttl     append the 6-byte posting, keep the newest `cap` bytes
+//   POST key check n cap ttl     add the 6-byte posting, keep the newest `cap` bytes: appended
+//                                while the bucket has room; the posting that fills it also adds
+//                                the ring trailer; a full bucket (cap + 2 bytes) has its oldest
+//                                posting overwritten in place and the trailer moved on
 //   STORY key summary member opener ttl
 //                                replace the summary line, append the member line ('': none); a
 //                                missing record is made, with the opener's line first ('': none)
@@ -403,9 +419,19 @@ for _, op in ipairs(ops) do
   if op[1] == 'POST' then
     local c, n, cap = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
     local p = string.char(floor(c / 256), c % 256, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
-    local s = (redis.call('GET', key) or '') .. p
-    if #s > cap then s = string.sub(s, #s - cap + 1) end
-    redis.call('SET', key, s, 'PX', args[4])
+    if redis.call('STRLEN', key) == cap + 2 then
+      local t = redis.call('GETRANGE', key, cap, cap + 1)
+      local h = string.byte(t, 1) * 256 + string.byte(t, 2)
+      redis.call('SETRANGE', key, h * ${POSTING_BYTES}, p)
+      h = (h + 1) % (cap / ${POSTING_BYTES})
+      redis.call('SETRANGE', key, cap, string.char(floor(h / 256), h % 256))
+      redis.call('PEXPIRE', key, args[4])
+    else
+      local s = (redis.call('GET', key) or '') .. p
+      if #s > cap then s = string.sub(s, #s - cap + 1) end
+      if #s == cap then s = s .. string.char(0, 0) end
+      redis.call('SET', key, s, 'PX', args[4])
+    end
   elseif op[1] == 'STORY' then
     local v = redis.call('GET', key)
     local rest = ''

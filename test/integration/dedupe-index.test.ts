@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, StoryIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
-import { openedBy, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
+import { BUCKET_BITS, BUCKET_CAP, POSTING_BYTES, RING_TRAILER, openedBy, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import { MemoryDedupeStore } from '../../pipeline/dedupe-memory-store.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
@@ -539,6 +539,53 @@ describe('RedisDedupeStore posting lookups', () => {
     // the newest epoch's postings come first: a's newest 90 are all from the last epoch
     const [newestA] = await store.postings([queries[0]!], 90);
     expect(newestA!.every((n) => writes[n - 1]!.time === BASE_TIME)).toBe(true);
+  });
+  it('keeps the newest BUCKET_CAP postings of a bucket written far past its cap, as the memory store does, the full bucket a ring of fixed length', async () => {
+    const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
+    const memory = new MemoryDedupeStore({ windowHours: 72 });
+    const a = 0x3456_0001;
+    const b = 0x3456_0002; // a's bucket
+    const epoch = Math.floor(BASE_TIME / 86_400_000);
+    const bucketKey = `${prefix}:{dedupe}:x:${epoch}:${(a >>> (32 - BUCKET_BITS)).toString(36)}`;
+    const total = Math.round(BUCKET_CAP * 2.5);
+    // 1 in 5 postings is b's
+    const writes = Array.from({ length: total }, (_, i) => storyWrites(i, BASE_TIME, [i % 5 === 4 ? b : a]));
+    // in batches that straddle the cap (one commit adds many postings to the bucket), then one at a time
+    const split = total - 40;
+    for (let at = 0; at < split; at += 333) await store.bulkWrite(writes.slice(at, Math.min(at + 333, split)));
+    for (const w of writes.slice(split)) await store.bulkWrite([w]);
+    for (const w of writes) await memory.exclusive(async () => ({ result: null, writes: w }));
+    expect(await redis.strlen(bucketKey)).toBe(BUCKET_CAP * POSTING_BYTES + RING_TRAILER);
+    const queries = [a, b].map((hash) => ({ hash, fromEpoch: epoch - 1, toEpoch: epoch + 1 }));
+    const [foundA, foundB] = await store.postings(queries, 5000);
+    expect([foundA, foundB]).toEqual(await memory.postings(queries, 5000));
+    // the newest BUCKET_CAP, article numbers 1…total in commit order
+    const newest = Array.from({ length: total }, (_, i) => total - i).slice(0, BUCKET_CAP);
+    expect(foundA).toEqual(newest.filter((n) => (n - 1) % 5 !== 4));
+    expect(foundB).toEqual(newest.filter((n) => (n - 1) % 5 === 4));
+    expect(await store.postings(queries, 17)).toEqual(await memory.postings(queries, 17));
+  });
+
+  it('turns a full bucket of an earlier version (cap postings, no trailer) into a ring of the newest, losing none of them', async () => {
+    const store = new RedisDedupeStore(redis, { prefix, windowHours: 72 });
+    const a = 0x4567_0001;
+    const epoch = Math.floor(BASE_TIME / 86_400_000);
+    const bucketKey = `${prefix}:{dedupe}:x:${epoch}:${(a >>> (32 - BUCKET_BITS)).toString(36)}`;
+    // as the store wrote it up to now: 1024 postings of a, numbers 1001…2024, no trailer
+    const old = Buffer.alloc(1024 * POSTING_BYTES);
+    for (let i = 0; i < 1024; i++) {
+      old.writeUInt16BE(a & 0xffff, i * POSTING_BYTES);
+      old.writeUInt32BE(1001 + i, i * POSTING_BYTES + 2);
+    }
+    await redis.set(bucketKey, old);
+    await redis.zadd(`${prefix}:{dedupe}:epochs`, Date.now(), String(epoch));
+    await redis.set(`${prefix}:{dedupe}:seq`, '5000');
+    const writes = Array.from({ length: 3 }, (_, i) => storyWrites(i, BASE_TIME, [a]));
+    for (const w of writes) await store.bulkWrite([w]);
+    expect(await redis.strlen(bucketKey)).toBe(BUCKET_CAP * POSTING_BYTES + RING_TRAILER);
+    const [found] = await store.postings([{ hash: a, fromEpoch: epoch, toEpoch: epoch }], 5000);
+    const olds = Array.from({ length: 1024 }, (_, i) => 2024 - i);
+    expect(found).toEqual([5003, 5002, 5001, ...olds].slice(0, BUCKET_CAP));
   });
 });
 

@@ -1,6 +1,6 @@
 // matchingPostings: what a posting lookup finds in the buckets it read (RedisDedupeStore.postings).
 import { describe, expect, it } from 'vitest';
-import { POSTING_BYTES, matchingPostings } from '../../pipeline/dedupe-store.ts';
+import { POSTING_BYTES, RING_TRAILER, matchingPostings } from '../../pipeline/dedupe-store.ts';
 
 /** A bucket of [check, article number] postings, in commit order. */
 function bucket(postings: Array<[number, number]>): Buffer {
@@ -10,6 +10,13 @@ function bucket(postings: Array<[number, number]>): Buffer {
     b.writeUInt32BE(n, i * POSTING_BYTES + 2);
   });
   return b;
+}
+
+/** A full bucket: the postings as they lie, and the trailer naming the oldest (index). */
+function ring(postings: Array<[number, number]>, oldest: number): Buffer {
+  const t = Buffer.alloc(RING_TRAILER);
+  t.writeUInt16BE(oldest);
+  return Buffer.concat([bucket(postings), t]);
 }
 
 const C = 0xbeef;
@@ -35,6 +42,10 @@ describe('matchingPostings', () => {
       want: [5],
     },
     { name: 'another check (same high byte) is not it', buckets: [bucket([[0xbe00, 1], [0x00ef, 2], [C, 3]])], limit: 10, want: [3] },
+    { name: 'a ring: newest just before the oldest, going back round', buckets: [ring([[C, 5], [C, 6], [C, 3], [C, 4]], 2)], limit: 10, want: [6, 5, 4, 3] },
+    { name: 'a ring whose oldest is first reads straight back', buckets: [ring([[C, 1], [C, 2], [C, 3]], 0)], limit: 10, want: [3, 2, 1] },
+    { name: 'a ring whose oldest is last', buckets: [ring([[C, 2], [C, 3], [C, 1]], 2)], limit: 2, want: [3, 2] },
+    { name: 'a ring then a bucket with room, the limit across them', buckets: [ring([[C, 9], [7, 7], [C, 8]], 1), bucket([[C, 1], [C, 2]])], limit: 3, want: [9, 8, 2] },
     { name: 'numbers past 2^31 come back unsigned', buckets: [bucket([[C, 0xfffffffe]])], limit: 10, want: [0xfffffffe] },
   ];
   it.each(cases)('$name', ({ buckets, limit, want }) => {
