@@ -18,7 +18,7 @@ import { decodeArticle, type StoredArticle } from '../../pipeline/dedupe-record.
 import { DOCS_FIELD, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle, StorySummary } from '../../pipeline/records.ts';
 import { availableMemory } from './processes.ts';
-import { usedMemory } from './redis.ts';
+import { redisCommandMicros, redisCpuSeconds, usedMemory } from './redis.ts';
 import type { DedupeSection, DedupeSize, Skipped } from './report.ts';
 import { loadTexts, Stream } from './synthetic-stream.ts';
 
@@ -242,12 +242,22 @@ export async function benchDedupe(o: DedupeBenchOptions): Promise<DedupeSection>
       o.log(`dedupe: ${indexed.toLocaleString('en')} indexed in ${fillSeconds.toFixed(0)} s, ${Math.round(bytesPerArticle)} Redis bytes/article; timing ${o.timed} decide() …`);
       const times: number[] = [];
       const kinds = { story: 0, duplicate: 0, update: 0 };
+      // where a decision's time goes: this process's CPU and Redis's, read around the timed loop
+      const cpu0 = process.cpuUsage();
+      const redisCpu0 = await redisCpuSeconds(redis);
+      const commands0 = await redisCommandMicros(redis);
       for (let k = 0; k < o.timed; k++) {
         const { article } = stream.next(++i);
         const t0 = process.hrtime.bigint();
         const d = await index.decide(article);
         times.push(Number(process.hrtime.bigint() - t0) / 1000);
         kinds[d.kind]++;
+      }
+      const cpu = process.cpuUsage(cpu0);
+      const redisCpu = (await redisCpuSeconds(redis)) - redisCpu0;
+      const commands: Record<string, number> = {};
+      for (const [name, us] of [...(await redisCommandMicros(redis))].map(([c, us]): [string, number] => [c, (us - (commands0.get(c) ?? 0)) / Math.max(1, o.timed)]).sort((a, b) => b[1] - a[1])) {
+        if (us >= 50) commands[name] = Math.round(us);
       }
       times.sort((a, b) => a - b);
       const mean = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
@@ -261,12 +271,15 @@ export async function benchDedupe(o: DedupeBenchOptions): Promise<DedupeSection>
         duplicates: kinds.duplicate,
         redisBytesPerArticle: Math.round(bytesPerArticle),
         fillSeconds: Math.round(fillSeconds),
+        workerCpuMicros: Math.round((cpu.user + cpu.system) / Math.max(1, o.timed)),
+        redisCpuMicros: Math.round((redisCpu * 1e6) / Math.max(1, o.timed)),
+        redisCommandMicros: commands,
       };
       section.sizes[size] = row;
       section.microsPerArticle[size] = row.meanMicros;
       section.redisBytesPerArticleBySize[size] = row.redisBytesPerArticle;
       section.redisBytesPerArticle = row.redisBytesPerArticle;
-      o.log(`dedupe: at ${size.toLocaleString('en')}: ${row.meanMicros} µs/decide (p50 ${row.p50Micros}, p95 ${row.p95Micros}; ${kinds.story} stories, ${kinds.duplicate} duplicates)`);
+      o.log(`dedupe: at ${size.toLocaleString('en')}: ${row.meanMicros} µs/decide (p50 ${row.p50Micros}, p95 ${row.p95Micros}; ${kinds.story} stories, ${kinds.duplicate} duplicates); CPU per decide: this process ${row.workerCpuMicros} µs, Redis ${row.redisCpuMicros} µs (${Object.entries(commands).map(([c, us]) => `${c} ${us}`).join(', ')})`);
     }
     if (section.redisBytesPerArticle === null) section.skipped.push({ key: 'dedupe.redisBytesPerArticle', reason: 'no index size was measured' });
     return section;

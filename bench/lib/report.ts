@@ -91,6 +91,12 @@ export interface DedupeSize {
   redisBytesPerArticle: number;
   /** Seconds spent filling the index from the previous size to this one. */
   fillSeconds: number;
+  /** Over the timed decisions, per decision: the bench process's CPU (user + system), µs. */
+  workerCpuMicros: number;
+  /** The same for the Redis server (`INFO cpu`; the whole server: exact with a private one). */
+  redisCpuMicros: number;
+  /** Redis µs per decision in each command that took at least 50 (`INFO commandstats`), most first. */
+  redisCommandMicros: Record<string, number>;
 }
 
 export interface DedupeSection {
