@@ -1,6 +1,7 @@
 // Ranking (dedupe-index.ts): candidates handed out in the order a stable sort by score gives.
 import { describe, expect, it } from 'vitest';
 import { Ranking } from '../../pipeline/dedupe-index.ts';
+import { rng } from '../../bench/lib/synthetic-stream.ts';
 
 /** What the decision did before Ranking: sort every hit (stable: ties in first-hit order). */
 function sorted(hits: Map<number, number>): number[] {
@@ -16,18 +17,6 @@ function drain(hits: Map<number, number>, sizes: number[]): number[] {
     if (batch.length === 0) return out;
     out.push(...batch);
   }
-}
-
-/** A seeded stream of numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('Ranking', () => {
@@ -51,7 +40,7 @@ describe('Ranking', () => {
   });
 
   it('hands out what the full stable sort gives, in any batch sizes, over maps with many ties', () => {
-    const rnd = random(7);
+    const rnd = rng(7);
     for (let round = 0; round < 200; round++) {
       const hits = new Map<number, number>();
       const n = Math.floor(rnd() * 400);
