@@ -545,7 +545,13 @@ export class StoryIndex {
   /** Reads the frequencies of the keys (`dfKey`) not yet in `into`. */
   private async loadFrequencies(keys: string[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
     const dfs = into ?? new MapDocumentFrequencies();
-    const wanted = [...new Set(keys)].filter((k) => !dfs.hasKey(k));
+    const wanted: string[] = [];
+    const seen = new Set<string>();
+    for (const k of keys) {
+      if (seen.has(k)) continue;
+      seen.add(k);
+      if (!dfs.hasKey(k)) wanted.push(k);
+    }
     if (wanted.length === 0 && dfs.hasKey(DOCS_FIELD)) return dfs;
     for (const [k, n] of await this.store.documentFrequencies(wanted)) dfs.setKey(k, n);
     return dfs;

@@ -139,7 +139,7 @@ export interface DedupeStore {
    * bucket and check) in its epochs, newest first (epoch, then commit order), at most `limit`.
    */
   postings(queries: PostingQuery[], limit: number): Promise<number[][]>;
-  /** Document frequencies of the keys, plus `DOCS_FIELD` (stories counted). */
+  /** Document frequencies of the keys (distinct), plus `DOCS_FIELD` (stories counted). */
   documentFrequencies(keys: string[]): Promise<Map<string, number>>;
   /** The story's record; null also for a story of one member (see `IndexWrites.opener`) — except in memory. */
   storySummary(storyId: string): Promise<StorySummary | null>;
@@ -655,14 +655,16 @@ export class RedisDedupeStore implements DedupeStore {
     const [current, previous] = this.dfEpochs();
     const cache = this.opts.dfCacheMs > 0 ? this.freshDfCache(current) : null;
     const out = new Map<string, number>();
-    const asked = new Set<string>();
-    for (const k of [DOCS_FIELD, ...keys]) {
-      const n = this.dfFresh ? undefined : cache?.get(k);
+    const wanted: string[] = [];
+    const from = this.dfFresh ? null : cache;
+    // "#docs" first, then the keys (distinct: loadFrequencies)
+    for (let i = -1; i < keys.length; i++) {
+      const k = i < 0 ? DOCS_FIELD : keys[i]!;
+      const n = from?.get(k);
       if (n !== undefined) out.set(k, n);
-      else asked.add(k);
+      else if (i < 0 || k !== DOCS_FIELD) wanted.push(k);
     }
-    if (asked.size === 0) return out;
-    const wanted = [...asked];
+    if (wanted.length === 0) return out;
     // one round trip and one reply of 4 bytes per key: a decision reads thousands of keys (its own
     // terms and its candidates'), and a reply element per key per hash cost more than Redis's lookups
     const packed = (await this.redis.callBuffer('EVAL', DF_SCRIPT, 2, current, previous, wanted.join(' '))) as Buffer;
