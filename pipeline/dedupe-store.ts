@@ -161,6 +161,8 @@ export const BUCKET_BITS = 15;
  * Postings kept per bucket and epoch (the newest): bounds a lookup's cost and an epoch's memory.
  * A full bucket, 1022 postings and its 2-byte trailer, is 6,134 bytes: Redis keeps it in 6,200
  * (`MEMORY USAGE`), where 1024 postings (6,144 bytes) took 7,224 — the allocator's next size class.
+ * A full bucket is told by its length (cap + trailer): changing the cap needs new bucket key names,
+ * or the rings written under the old cap would be taken for buckets with room.
  */
 export const BUCKET_CAP = 1022;
 /** Bytes of one posting: 2-byte check, 4-byte article number. */
