@@ -421,8 +421,8 @@ for _, op in ipairs(ops) do
   if op[1] == 'POST' then
     local c, n, cap = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
     local p = string.char(floor(c / 256), c % 256, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
-    if redis.call('STRLEN', key) == cap + 2 then
-      local t = redis.call('GETRANGE', key, cap, cap + 1)
+    if redis.call('STRLEN', key) == cap + ${RING_TRAILER} then
+      local t = redis.call('GETRANGE', key, cap, cap + ${RING_TRAILER - 1})
       local h = string.byte(t, 1) * 256 + string.byte(t, 2)
       redis.call('SETRANGE', key, h * ${POSTING_BYTES}, p)
       h = (h + 1) % (cap / ${POSTING_BYTES})
@@ -659,13 +659,14 @@ export class RedisDedupeStore implements DedupeStore {
     const out = new Map<string, number>();
     const wanted: string[] = [];
     const from = this.dfFresh ? null : cache;
-    // "#docs" first, then the keys (distinct: loadFrequencies)
-    for (let i = -1; i < keys.length; i++) {
-      const k = i < 0 ? DOCS_FIELD : keys[i]!;
+    const take = (k: string): void => {
       const n = from?.get(k);
       if (n !== undefined) out.set(k, n);
-      else if (i < 0 || k !== DOCS_FIELD) wanted.push(k);
-    }
+      else wanted.push(k);
+    };
+    // "#docs" first, then the keys (distinct: loadFrequencies)
+    take(DOCS_FIELD);
+    for (const k of keys) if (k !== DOCS_FIELD) take(k);
     if (wanted.length === 0) return out;
     // one round trip and one reply of 4 bytes per key: a decision reads thousands of keys (its own
     // terms and its candidates'), and a reply element per key per hash cost more than Redis's lookups
