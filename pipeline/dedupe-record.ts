@@ -39,7 +39,14 @@ export interface StoredArticle {
   anchors: boolean[];
   /** Headline terms: hash of the term, hash of its first TITLE_PREFIX characters (absent: no headline). */
   titleTerms?: Array<[number, number]>;
-  /** Hash of `@` + the diacritic-folded form of each term (kept only with `language`: cross-language matching). */
+  /**
+   * Hash of the diacritic-folded form of each term (kept only with `language`: cross-language
+   * matching looks a term up as `@` + that form). Stored only where it differs from the term's own
+   * hash (a term with a diacritic): most terms have none, so a record keeps a few of these instead
+   * of 4 bytes a term.
+   */
+  termFolds?: number[];
+  /** Read from records of version 1 and 2 only: hash of `@` + the folded form of each term, in place of termFolds. */
   termAnchors?: number[];
   /** Low STORED_MINHASH_BITS bits of the 128 MinHash slots; null: the text had no words (every slot empty). */
   minhash: Uint8Array | null;
@@ -106,8 +113,9 @@ function isAnchor(e: string): boolean {
 
 // ---------------------------------------------------------------- encoding
 
-// 2: the signature's slots are 8 bits (1 read: 16 bits, of which the low 8 are kept)
-const VERSION = 2;
+// 3: a term's folded form is kept only where it differs from the term (2: 4 bytes a term, the hash
+// of `@` + folded form); 2: the signature's slots are 8 bits (1 read: 16 bits, of which the low 8 are kept)
+const VERSION = 3;
 /** Bits of each MinHash slot a stored record keeps. */
 export const STORED_MINHASH_BITS = 8;
 const SLOT_MASK = (1 << STORED_MINHASH_BITS) - 1;
@@ -119,6 +127,8 @@ const F_EMPTY_SIG = 8;
 const F_GUID = 16;
 const F_DUPLICATE = 32;
 const F_UPDATE = 64;
+/** Version 3 record holding version-2 anchor hashes (a record read from an older index and written again). */
+const F_LEGACY_ANCHORS = 128;
 
 class Writer {
   private buf = Buffer.alloc(1024);
@@ -243,7 +253,7 @@ export function storedArticle(
     entities: c.entities.map(termHash),
     anchors: c.entities.map(isAnchor),
     ...(c.titleTerms?.length ? { titleTerms: c.titleTerms.map((t): [number, number] => [termHash(t), termHash(prefixOf(t))]) } : {}),
-    ...(language ? { language, termAnchors: c.terms.map(([t]) => termHash(anchorForm(t))) } : {}),
+    ...(language ? { language, termFolds: c.terms.map(([t]) => termHash(foldDiacritics(t))) } : {}),
     minhash: c.minhash.every((v) => v === EMPTY) ? null : Uint8Array.from(c.minhash, (v) => v & SLOT_MASK),
     decided: { kind: 'story' },
   };
@@ -259,7 +269,8 @@ export function encodeArticle(a: StoredArticle): Buffer {
     (a.minhash ? 0 : F_EMPTY_SIG) |
     (a.guidHash !== null ? F_GUID : 0) |
     (a.decided.kind === 'duplicate' ? F_DUPLICATE : 0) |
-    (a.decided.kind === 'update' ? F_UPDATE : 0);
+    (a.decided.kind === 'update' ? F_UPDATE : 0) |
+    (a.language && !a.termFolds && a.termAnchors ? F_LEGACY_ANCHORS : 0);
   w.u8(flags);
   w.f64(a.time);
   w.str(a.id);
@@ -299,7 +310,19 @@ export function encodeArticle(a: StoredArticle): Buffer {
       if (p !== h) w.u32(p);
     }
   }
-  if (a.language) for (const h of a.termAnchors ?? a.terms.map(() => 0)) w.u32(h);
+  if (a.language) {
+    if (a.termFolds) {
+      // the terms whose folded form is another string (its index, its hash)
+      const differ = a.terms.flatMap(([h], i) => (a.termFolds![i] !== undefined && a.termFolds![i] !== h ? [i] : []));
+      w.varint(differ.length);
+      for (const i of differ) {
+        w.varint(i);
+        w.u32(a.termFolds[i]!);
+      }
+    } else {
+      for (const h of a.termAnchors ?? a.terms.map(() => 0)) w.u32(h);
+    }
+  }
   if (a.minhash) for (const v of a.minhash) w.u8(v);
   if (a.decided.kind === 'duplicate') {
     w.u8(LEVELS.indexOf(a.decided.level));
@@ -316,7 +339,7 @@ export function encodeArticle(a: StoredArticle): Buffer {
 export function decodeArticle(buf: Buffer): StoredArticle {
   const r = new Reader(buf);
   const version = r.u8();
-  if (version !== VERSION && version !== 1) throw new Error(`dedupe: stored article of unknown version ${version}`);
+  if (version > VERSION || version < 1) throw new Error(`dedupe: stored article of unknown version ${version}`);
   const flags = r.u8();
   const time = r.f64();
   const id = r.str();
@@ -348,7 +371,17 @@ export function decodeArticle(buf: Buffer): StoredArticle {
       return [h, code & 0x80 ? r.u32() : h];
     });
   }
-  const termAnchors = language ? terms.map(() => r.u32()) : undefined;
+  let termFolds: number[] | undefined;
+  let termAnchors: number[] | undefined;
+  if (language && version >= 3 && !(flags & F_LEGACY_ANCHORS)) {
+    termFolds = terms.map(([h]) => h);
+    for (let k = r.varint(); k > 0; k--) {
+      const i = r.varint();
+      termFolds[i] = r.u32();
+    }
+  } else if (language) {
+    termAnchors = terms.map(() => r.u32());
+  }
   const minhash = flags & F_EMPTY_SIG ? null : Uint8Array.from({ length: MINHASH_SIZE }, () => (version === 1 ? r.u16() & SLOT_MASK : r.u8()));
   let decided: Decided = { kind: 'story' };
   if (flags & F_DUPLICATE) {
@@ -370,7 +403,7 @@ export function decodeArticle(buf: Buffer): StoredArticle {
     entities,
     anchors,
     ...(titleTerms ? { titleTerms } : {}),
-    ...(language ? { language, termAnchors: termAnchors! } : {}),
+    ...(language ? { language, ...(termFolds ? { termFolds } : { termAnchors: termAnchors! }) } : {}),
     minhash,
     decided,
   };
@@ -386,6 +419,8 @@ export class Vocabulary {
   readonly anchorForms = new Map<number, string>();
   /** Headline terms' five-character prefixes by hash. */
   readonly prefixes = new Map<number, string>();
+  private folded: Map<number, string> | undefined;
+  private readonly features: CompactFeatures;
   /** The signature as stored records hold it: the low STORED_MINHASH_BITS bits, empty slots kept apart. */
   readonly minhash: number[];
 
@@ -394,7 +429,26 @@ export class Vocabulary {
     return { ...c, minhash: this.minhash, minhashBits: STORED_MINHASH_BITS };
   }
 
+  /**
+   * Anchor strings by the hash of what follows their `@`: `@` + folded term by the folded term's
+   * hash, `@` entities by their name's. A stored term's folded hash (StoredArticle.termFolds)
+   * finds here the anchor string the article has for it. Made when first asked for (only
+   * cross-language records ask).
+   */
+  get foldedAnchors(): Map<number, string> {
+    if (this.folded) return this.folded;
+    const m = new Map<number, string>();
+    for (const e of this.features.entities) if (e.startsWith('@')) m.set(termHash(e.slice(1)), e);
+    for (const [t] of this.features.terms) {
+      const f = foldDiacritics(t);
+      m.set(termHash(f), `@${f}`);
+    }
+    this.folded = m;
+    return m;
+  }
+
   constructor(c: CompactFeatures) {
+    this.features = c;
     for (const [t] of c.terms) this.terms.set(termHash(t), t);
     for (const t of c.titleTerms ?? []) {
       this.terms.set(termHash(t), t);
@@ -443,7 +497,9 @@ export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures
   if (s.language) {
     out.language = s.language;
     // anchorVocabulary adds `@` + folded term for each term: give the placeholder terms their anchor forms
-    out.termAnchorForms = (s.termAnchors ?? []).map((h, i) => v.anchorForms.get(h) ?? ph.anchors[i]!);
+    out.termAnchorForms = s.termFolds
+      ? s.termFolds.map((h, i) => v.foldedAnchors.get(h) ?? ph.anchors[i]!)
+      : (s.termAnchors ?? []).map((h, i) => v.anchorForms.get(h) ?? ph.anchors[i]!);
   }
   return out;
 }
@@ -475,7 +531,7 @@ function unresolved(s: StoredArticle): Unresolved {
     terms: termKeys.map((k) => `${PLACEHOLDER}${k}`),
     entities: entityKeys.map((k, i) => `${s.anchors[i] ? '@' : '"'}${PLACEHOLDER}${k}`),
     titleTerms: (s.titleTerms ?? []).map(([h]) => `${PLACEHOLDER}${base36(h)}`),
-    anchors: (s.termAnchors ?? []).map((h) => `@${PLACEHOLDER}${base36(h)}`),
+    anchors: (s.termFolds ?? s.termAnchors ?? []).map((h) => `@${PLACEHOLDER}${base36(h)}`),
     keys: [...termKeys, ...entityKeys],
   };
   UNRESOLVED.set(s, u);
