@@ -19,6 +19,8 @@
 //   dedupe      bench/lib/dedupe-bench.ts   µs per decide() at 10k/100k/1M indexed, Redis bytes per article
 //   pipeline    bench/lib/pipeline-bench.ts feed → output queue articles/s: one core, both cores, two processes
 //   memory      bench/lib/pipeline-bench.ts worker RSS after 500 and 5,000 pages
+// Host probe (bench/lib/host-probe.ts): the same fixed JS work timed at the start and the end, in the
+// report as `host`, so that absolute figures of runs on different days can be read against the host.
 // Redis: REDIS_URL when it names this machine, else a private redis-server; fresh key prefixes,
 // deleted at the end. Never a request off this machine.
 import { execFileSync } from 'node:child_process';
@@ -28,6 +30,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchExtraction, benchLanguage } from './lib/cpu-sections.ts';
 import { benchDedupe } from './lib/dedupe-bench.ts';
+import { hostProbe, type HostProbe } from './lib/host-probe.ts';
 import { benchMemory, benchPipeline } from './lib/pipeline-bench.ts';
 import { REPO_ROOT } from './lib/processes.ts';
 import { benchRedis, type BenchRedis } from './lib/redis.ts';
@@ -128,6 +131,7 @@ async function main(): Promise<void> {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     commit: gitCommit(),
     options: opts,
+    host: { start: hostProbe() },
   };
   const on = (s: Section): boolean => opts.only.includes(s);
   const hasEval = existsSync(EVAL_DIR);
@@ -165,6 +169,7 @@ async function main(): Promise<void> {
     await redis?.stop();
     clearInterval(keepAlive);
   }
+  report.host!.end = hostProbe();
   report.acceptance = acceptance(report);
   report.seconds = Math.round((Date.now() - started) / 1000);
   const file = path.resolve(opts.json);
@@ -172,6 +177,8 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nfeedsift bench — ${report.date}, ${report.cores} cores (${report.cpu ?? 'cpu unknown'}), Node ${report.node}, ${report.commit ?? ''}`);
   console.log(renderTable(report));
+  const probe = (p: HostProbe | undefined): string => (p ? `loop ${p.loopMs} ms, alloc ${p.allocMs} ms` : 'not run');
+  console.log(`host probe (bench/lib/host-probe.ts, the same JS work at the start and the end): ${probe(report.host?.start)}; ${probe(report.host?.end)}`);
   console.log(`\nreport: ${path.relative(process.cwd(), file)} (${report.seconds} s)`);
   const missing = missingKeys(report, opts);
   if (missing.length) {

@@ -1,6 +1,7 @@
 // The report of `npm run bench`: its options, the keys every run must fill (issue 7's list, so
 // that runs can be compared over time), the acceptance ratios, and the readable table.
 import type { DomKind } from '../../pipeline/dom.ts';
+import type { HostProbe } from './host-probe.ts';
 
 export const SECTIONS = ['extraction', 'language', 'dedupe', 'pipeline', 'memory'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -181,6 +182,8 @@ export interface BenchReport {
   memoryGiB: number;
   commit: string | undefined;
   options: BenchOptions;
+  /** bench/lib/host-probe.ts at the start and the end of the run: how fast this host ran plain JS then. */
+  host?: { start: HostProbe; end?: HostProbe };
   seconds?: number;
   extraction?: ExtractionSection | NotRun;
   language?: LanguageSection | NotRun;

@@ -72,6 +72,12 @@ describe('npm run bench', () => {
       }
       expect(report.node).toBe(process.version);
       expect(Number.isNaN(Date.parse(report.date))).toBe(false);
+      // the host probe ran at the start and at the end, and the table says so
+      for (const p of [report.host?.start, report.host?.end]) {
+        expect(p?.loopMs).toBeGreaterThan(0);
+        expect(p?.allocMs).toBeGreaterThan(0);
+      }
+      expect(output).toMatch(/host probe .*: loop \d+ ms, alloc \d+ ms; loop \d+ ms, alloc \d+ ms/);
 
       const pipeline = report.pipeline as unknown as {
         runs: Record<string, { articles: number; published: number; filtered: number; failed: number; articlesPerSecond: number; stages: Record<string, { jobs: number }> }>;
