@@ -377,6 +377,7 @@ export function decodeArticle(buf: Buffer): StoredArticle {
     termFolds = terms.map(([h]) => h);
     for (let k = r.varint(); k > 0; k--) {
       const i = r.varint();
+      if (i >= nTerms) throw new Error(`dedupe: stored article: folded form of term ${i} of ${nTerms}`);
       termFolds[i] = r.u32();
     }
   } else if (language) {

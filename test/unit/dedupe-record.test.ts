@@ -135,6 +135,19 @@ describe('the stored article record', () => {
     expect(back.termFolds!.filter((h, i) => h !== back.terms[i]![0])).toHaveLength(kept);
   });
 
+  it('refuses a record whose folded form names a term it does not have', () => {
+    const c = compactFeatures(textFeatures({ title: '', text: 'café bank. café bank.', language: 'fr' }), new MemoryDocumentFrequencies());
+    const record = storedArticle({ id: 'x', url: 'https://example.com/x', storyId: 'x', source: 's', publishedAt: null, time: 0, guidKey: null }, { ...c, language: 'fr' }, true);
+    const buf = encodeArticle(record);
+    // no signature, no decision: the folded forms are the last bytes (count, index, 4-byte hash)
+    const bare = encodeArticle({ ...record, minhash: null });
+    expect(bare.at(-6)).toBe(1);
+    expect(bare.at(-5)).toBeLessThan(record.terms.length);
+    bare[bare.length - 5] = record.terms.length;
+    expect(() => decodeArticle(bare)).toThrow(/folded form of term/);
+    expect(decodeArticle(buf).termFolds).toEqual(record.termFolds);
+  });
+
   it('reads back what was written: identity, times, story, headline, signature, and how it was decided', () => {
     const [seed] = seedDocs();
     const c = compactFeatures(textFeatures(seed!), new MemoryDocumentFrequencies());
