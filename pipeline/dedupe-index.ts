@@ -160,7 +160,7 @@ export class StoryIndex {
       // process's line behind the first delivery): decideAgainstIndex finds the record it
       // committed and answers with its decision, writing nothing
       const out = await this.decideAgainstIndex(article, features);
-      return { result: out.decision, writes: out.writes };
+      return { result: out.decision, writes: out.writes, stillHolds: out.stillHolds };
     }, info);
   }
 
@@ -219,7 +219,10 @@ export class StoryIndex {
 
   // ------------------------------------------------------------ the decision
 
-  private async decideAgainstIndex(article: CleanArticle, features: TextFeatures): Promise<{ decision: DedupeDecision; writes: IndexWrites | null }> {
+  private async decideAgainstIndex(
+    article: CleanArticle,
+    features: TextFeatures,
+  ): Promise<{ decision: DedupeDecision; writes: IndexWrites | null; stillHolds?: (committed: number[]) => Promise<boolean> }> {
     const time = articleTime(article);
     const dfs = await this.loadFrequencies([...features.termCounts.keys(), ...features.entities].map(dfKey));
     const compact = compactFeatures(features, dfs, this.opts.maxTermsPerArticle);
@@ -235,18 +238,52 @@ export class StoryIndex {
       const stored = await this.store.decision(article.id, features.textHash);
       return { decision: stored ?? (await this.recalled(previous.article)), writes: null };
     }
+    // the content candidates judged (none when an earlier level decided)
+    const judged: StoredArticle[] = [];
+    const stillHolds = (committed: number[]): Promise<boolean> => this.stillHolds(committed, { article, guidKey, compact, vocabulary, dfs, lookup, time, judged });
     if (previous) {
       const writes = await this.update(article, record, compact, previous);
-      return { decision: writes.decision, writes };
+      return { decision: writes.decision, writes, stillHolds };
     }
 
     const best =
       (await this.exactMatch(article, guidKey, lookup, compact, vocabulary, time)) ??
-      (await this.contentMatch(article, compact, vocabulary, dfs, lookup, time));
+      (await this.contentMatch(article, compact, vocabulary, dfs, lookup, time, judged));
     const writes = best
       ? this.duplicateWrites(article, record, compact, best, await this.storySummary(best.candidate))
       : this.storyWrites(article, features, record, compact);
-    return { decision: writes.decision, writes };
+    return { decision: writes.decision, writes, stillHolds };
+  }
+
+  /**
+   * Under the lock: whether articles committed while a decision was taken (`committed`, posted
+   * under hashes it looked up; nothing else it read touched) leave it as it is, so that taking it
+   * again would come to the same. True only when, for each of them, it shares no exact-level name
+   * with the article (id, URL, guid, text hash), and, within the window, it would have been one
+   * more content candidate that cannot matter (`mayMatter` false, as the candidates' judging
+   * decides) in no story of a judged candidate (a story's members are judged together), with room
+   * among the candidates and no posting list read at its limit (where a new posting would have
+   * pushed an older one out). Anything it cannot tell (a record gone) answers false: taken again.
+   */
+  private async stillHolds(
+    committed: number[],
+    d: { article: CleanArticle; guidKey: string | null; compact: CompactFeatures; vocabulary: Vocabulary; dfs: MapDocumentFrequencies; lookup: Lookup; time: number; judged: StoredArticle[] },
+  ): Promise<boolean> {
+    const { names, terms } = d.lookup;
+    if ([names.id, names.url, names.guid, names.hash, ...terms].some((l) => l.length >= POSTING_READ_LIMIT)) return false;
+    const loaded = await this.load(committed);
+    if (loaded.length !== committed.length) return false;
+    const guid = d.guidKey ? termHash(d.guidKey) : null;
+    const candidates: StoredArticle[] = [];
+    for (const { article: c } of loaded) {
+      if (c.id === d.article.id || c.url === d.article.canonicalUrl || c.textHash === d.compact.textHash || (guid !== null && c.guidHash === guid)) return false;
+      if (withinWindow(d.time, c.time, this.opts.windowHours)) candidates.push(c);
+    }
+    if (candidates.length === 0) return true;
+    if (d.judged.length + candidates.length > this.opts.maxCandidates) return false;
+    const stories = new Set(d.judged.map((c) => c.storyId));
+    const mine = d.vocabulary.mine(d.compact);
+    return candidates.every((c) => !stories.has(c.storyId) && !mayMatter(mine, resolveShared(c, d.vocabulary), d.dfs));
   }
 
   /** The decision of a version already indexed whose decision record has expired, from its record. */
@@ -464,8 +501,18 @@ export class StoryIndex {
     return null;
   }
 
-  private async contentMatch(article: CleanArticle, compact: CompactFeatures, vocabulary: Vocabulary, dfs: MapDocumentFrequencies, lookup: Lookup, time: number): Promise<Best> {
+  /** `judgedOut`: filled with the candidates judged. */
+  private async contentMatch(
+    article: CleanArticle,
+    compact: CompactFeatures,
+    vocabulary: Vocabulary,
+    dfs: MapDocumentFrequencies,
+    lookup: Lookup,
+    time: number,
+    judgedOut: StoredArticle[] = [],
+  ): Promise<Best> {
     const candidates = await this.candidates(article, compact, dfs, lookup, time);
+    judgedOut.push(...candidates);
     if (candidates.length === 0) return null;
     const mine = vocabulary.mine(compact);
     const judged = candidates.map((c) => new Judged(c, vocabulary));

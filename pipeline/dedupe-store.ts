@@ -40,7 +40,9 @@
 // A decision is taken without the lock, against the index as it stood (optimistic); under the lock
 // the commits that landed meanwhile are read from the log, and the decision is committed as it is
 // when none of them touched what it read (a posting slot it looked up, a record it loaded, a story
-// it read), or taken again under the lock otherwise. So decisions of several workers run side by
+// it read), or taken again under the lock otherwise — unless the commits touched only posting
+// slots and the decision's own check (`Attempt.stillHolds`, StoryIndex.stillHolds) finds that the
+// articles they posted could not have changed it: then it is committed as taken ("confirmed"). So decisions of several workers run side by
 // side and the lock is held for a check and a commit (taking the lock also reads the last commit's
 // number and numbers this one; the commit script releases it: two round trips under the lock when
 // nothing landed meanwhile). The one thing a commit changes that is not checked is the document
@@ -121,15 +123,28 @@ export interface PostingQuery {
   toEpoch: number;
 }
 
+/**
+ * What a decision returns to `exclusive`: its result, its writes (null: nothing to write) and,
+ * optionally, `stillHolds`: asked under the lock with the numbers of the articles committed
+ * meanwhile that were posted under a hash the decision looked up (and touched nothing else it
+ * read), it answers true when none of them could have changed the decision — then it is
+ * committed as taken instead of being taken again.
+ */
+export interface Attempt<T> {
+  result: T;
+  writes: IndexWrites | null;
+  stillHolds?: (committed: number[]) => Promise<boolean>;
+}
+
 export interface DedupeStore {
   /**
    * Runs `fn` and applies the writes it returns (null: nothing to write) atomically, so that the
    * outcome is one `fn` would have had with no other decision on the same index interleaved (the
    * document frequencies aside: see the top of this file). May run `fn` more than once: again
-   * under the lock when another commit touched what it read, or when the Redis lock was lost
-   * before the commit.
+   * under the lock when another commit touched what it read (unless its `stillHolds` says the
+   * commit could not have changed it), or when the Redis lock was lost before the commit.
    */
-  exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>, info?: CommitInfo): Promise<T>;
+  exclusive<T>(fn: () => Promise<Attempt<T>>, info?: CommitInfo): Promise<T>;
   /** The stored decision of one version (id + text hash) of an article, while it is kept. */
   decision(articleId: string, textHash: string): Promise<DedupeDecision | null>;
   /** Encoded records by article number (null: gone). */
@@ -385,7 +400,6 @@ const COMMIT_ATTEMPTS = 3;
 export const COMMIT_LOG_CAP = 1024;
 // The read set of the decision running in this async context (RedisDedupeStore.exclusive).
 const reading = new AsyncLocalStorage<ReadSet>();
-type Attempt<T> = { result: T; writes: IndexWrites | null };
 const noop = (): void => undefined;
 // The lock for a decision's check and commit, in one round trip: KEYS lock, last, seq; ARGV token,
 // TTL (ms). Taken: {1, the number of the last commit, a new article number}; held by another: {0}.
@@ -500,8 +514,12 @@ export class RedisDedupeStore implements DedupeStore {
     return this.key('x', String(epoch), bucket.toString(36));
   }
 
-  /** How the decisions of this store were committed: as taken without the lock, or taken again under it. */
-  readonly commits = { asTaken: 0, retaken: 0 };
+  /**
+   * How the decisions of this store were committed: as taken without the lock (`confirmed`: a
+   * commit made meanwhile was posted under a hash it looked up, and its `stillHolds` said that
+   * could not change it), or taken again under it.
+   */
+  readonly commits = { asTaken: 0, confirmed: 0, retaken: 0 };
 
   async exclusive<T>(fn: () => Promise<Attempt<T>>, info?: CommitInfo): Promise<T> {
     // The decisions of this process are taken one at a time, in arrival order (taken side by side
@@ -534,7 +552,10 @@ export class RedisDedupeStore implements DedupeStore {
       let held = true;
       try {
         let out = attempt;
-        if (n > 1 || (await this.changedSince(since, last, reads))) {
+        const touched = n > 1 ? 'unknown' : await this.touchedSince(since, last, reads);
+        if (touched !== 'unknown' && touched.length > 0 && (await this.stillHolds(attempt, touched, reads))) {
+          this.commits.confirmed++;
+        } else if (touched === 'unknown' || touched.length > 0) {
           // taken again as if alone: with the frequencies as they are now (the commits made
           // meanwhile may have counted stories the cached ones miss), read past the cache and
           // written into it — the cache itself is kept for the decisions that follow (emptying
@@ -564,15 +585,23 @@ export class RedisDedupeStore implements DedupeStore {
     throw new RetryableError('dedupe', 'LOCK_TIMEOUT', `lost the decision lock ${COMMIT_ATTEMPTS} times`);
   }
 
-  /** Under the lock: whether a commit after `since` touched what the decision read (or can no longer be told). */
-  private async changedSince(since: number, last: number, reads: ReadSet): Promise<boolean> {
-    if (last === since) return false;
-    if (last < since || last - since > COMMIT_LOG_CAP) return true;
+  /** Under the lock: the commits after `since` that touched what the decision read ('unknown': can no longer be told). */
+  private async touchedSince(since: number, last: number, reads: ReadSet): Promise<CommitEntry[] | 'unknown'> {
+    if (last === since) return [];
+    if (last < since || last - since > COMMIT_LOG_CAP) return 'unknown';
     const entries = await this.redis.zrangebyscoreBuffer(this.key('log'), `(${since}`, '+inf');
     // a commit missing from the log (trimmed, or the log expired) cannot be checked
     const seen = entries.map(decodeCommitEntry);
-    if (seen.length === 0 || seen.at(-1)!.n !== last) return true;
-    return seen.some((e) => touches(e, reads));
+    if (seen.length === 0 || seen.at(-1)!.n !== last) return 'unknown';
+    return seen.filter((e) => touches(e, reads));
+  }
+
+  /** Whether commits that touched only posting slots the decision read leave it as it is (its own `stillHolds` judges). */
+  private async stillHolds(attempt: Attempt<unknown>, touched: CommitEntry[], reads: ReadSet): Promise<boolean> {
+    if (!attempt.stillHolds) return false;
+    // a record it loaded replaced, or a story it read changed: taken again
+    if (touched.some((e) => (e.replaces !== null && reads.records.has(e.replaces)) || reads.stories.has(e.storyId))) return false;
+    return attempt.stillHolds(touched.map((e) => e.n));
   }
 
   async decision(articleId: string, textHash: string): Promise<DedupeDecision | null> {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
-import { textHash } from '../../pipeline/dedupe.ts';
+import { compactFeatures, MemoryDocumentFrequencies, textFeatures, textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, StoryIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
 import { BUCKET_BITS, BUCKET_CAP, POSTING_BYTES, RING_TRAILER, openedBy, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import { MemoryDedupeStore } from '../../pipeline/dedupe-memory-store.ts';
@@ -263,7 +263,7 @@ describe('DedupeIndex: decisions taken without the lock, checked against the com
     expect(early).toMatchObject({ kind: 'story', storyId: seeds[0]!.id });
     // taken against the empty index it was a new story; taken again it is the copy it is
     expect(late).toMatchObject({ kind: 'duplicate', storyId: seeds[0]!.id, story: { memberCount: 2 } });
-    expect(store.commits).toEqual({ asTaken: 0, retaken: 1 });
+    expect(store.commits).toEqual({ asTaken: 0, confirmed: 0, retaken: 1 });
     expect(store.calls).toBe(2);
     expect((await index.story(seeds[0]!.id))?.members.map((m) => m.id)).toEqual([seeds[0]!.id, seeds[1]!.id]);
     // exactly the decision taken alone after the copy: the frequencies the copy counted included
@@ -281,14 +281,39 @@ describe('DedupeIndex: decisions taken without the lock, checked against the com
     const { store, late, early } = await heldWhile(seeds[1]!, unrelated);
     expect(early.kind).toBe('story');
     expect(late).toMatchObject({ kind: 'story', storyId: seeds[1]!.id });
-    expect(store.commits).toEqual({ asTaken: 1, retaken: 0 });
+    expect(store.commits).toEqual({ asTaken: 1, confirmed: 0, retaken: 0 });
     expect(store.calls).toBe(1);
+  });
+
+  it('commits a decision as taken when an article committed meanwhile shares a looked-up term but cannot matter to it (confirmed, not taken again)', async () => {
+    // one of the held seed's posted content words, though not a leading one (the bound on a single shared term is
+    // its share of the seed's vector), in a long farm report: posted under the same hash, far from a copy
+    const word = compactFeatures(textFeatures(seeds[1]!), new MemoryDocumentFrequencies()).terms[12]![0];
+    const crops = ['tomato', 'pepper', 'onion', 'carrot', 'melon', 'cabbage', 'lettuce', 'barley', 'walnut', 'apricot', 'cherry', 'spinach'];
+    const places = ['Alder', 'Birch', 'Cedar', 'Dunmore', 'Elmwood', 'Fairhaven', 'Glenrock', 'Hartwell', 'Ivybridge', 'Juniper', 'Kestrel', 'Larkspur'];
+    const text = crops
+      .map((crop, i) => `The ${crop} growers of ${places[i]} reported ${i + 2} crates a hectare, ${word} ${word} ${word}, after a ${['wet', 'dry', 'mild'][i % 3]} spring on the ${places[(i + 5) % 12]} road.`)
+      .join(' ');
+    const sharing = article({ key: 'tomatoes-sharing', url: 'https://farm-news.example/tomatoes-2', title: 'Tomatoes', language: 'en', text }, 5);
+    const { store, late, early } = await heldWhile(seeds[1]!, sharing);
+    expect(early.kind).toBe('story');
+    expect(late).toMatchObject({ kind: 'story', storyId: seeds[1]!.id });
+    expect(store.commits).toEqual({ asTaken: 0, confirmed: 1, retaken: 0 });
+    expect(store.calls).toBe(1);
+    // the decision taken alone after the farm report comes to the same
+    const serial = new DedupeIndex(redis, { prefix: `${prefix}-serial`, windowHours: 72 });
+    try {
+      await serial.decide(sharing);
+      expect(await serial.decide(seeds[1]!)).toMatchObject({ kind: 'story', storyId: seeds[1]!.id });
+    } finally {
+      await deletePrefix(redis, `${prefix}-serial`);
+    }
   });
 
   it('answers with the stored decision, writing nothing, when the same article was decided meanwhile (a re-delivered job)', async () => {
     const { store, late, early } = await heldWhile(seeds[2]!, seeds[2]!);
     expect(late).toEqual(early);
-    expect(store.commits).toEqual({ asTaken: 0, retaken: 1 });
+    expect(store.commits).toEqual({ asTaken: 0, confirmed: 0, retaken: 1 });
     expect(await keysLike(`${prefix}:{dedupe}:a:*`)).toHaveLength(1);
   });
 });
