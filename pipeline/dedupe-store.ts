@@ -114,6 +114,8 @@ export interface IndexWrites {
 export interface CommitInfo {
   /** Taken again under the lock: a commit made while it was taken touched what it read. */
   retaken: boolean;
+  /** Committed as taken although a commit made meanwhile touched postings it read: its `stillHolds` said that changed nothing. */
+  confirmed?: boolean;
 }
 
 /** Posting lookups: a hash and the epochs to read it in. */
@@ -555,6 +557,7 @@ export class RedisDedupeStore implements DedupeStore {
         const touched = n > 1 ? 'unknown' : await this.touchedSince(since, last, reads);
         if (touched !== 'unknown' && touched.length > 0 && (await this.stillHolds(attempt, touched, reads))) {
           this.commits.confirmed++;
+          if (info) info.confirmed = true;
         } else if (touched === 'unknown' || touched.length > 0) {
           // taken again as if alone: with the frequencies as they are now (the commits made
           // meanwhile may have counted stories the cached ones miss), read past the cache and

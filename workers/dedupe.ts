@@ -17,7 +17,7 @@ export function dedupeProcessor(ctx: WorkerContext, pages?: Pick<PageCleaner, 'f
   return adapt(async (job: Job): Promise<{ kind: string; storyId: string }> => {
     const { article, runId } = parseJob(dedupeJobSchema, job.data, QUEUES.dedupe);
     let decision;
-    const info = { retaken: false };
+    const info = { retaken: false, confirmed: false };
     try {
       decision = await index.decide(article, info, pages ? await pages.features(article) : undefined);
     } catch (err) {
@@ -27,6 +27,7 @@ export function dedupeProcessor(ctx: WorkerContext, pages?: Pick<PageCleaner, 'f
       throw err;
     }
     if (info.retaken) await countOutcome(ctx.redis, prefix, runId, 'dedupe.retaken');
+    if (info.confirmed) await countOutcome(ctx.redis, prefix, runId, 'dedupe.confirmed');
     const record = buildRecord(article, decision);
     const queue = record.kind === 'story' ? ctx.queues.stories : record.kind === 'duplicate' ? ctx.queues.duplicates : ctx.queues.updates;
     // output jobs are kept until the consumer removes them

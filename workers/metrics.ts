@@ -46,6 +46,7 @@ export interface OutcomeSamples {
   processed: number;
   removedBlocks: number;
   retaken: number;
+  confirmed: number;
 }
 
 /** Maps the stats hash to the exported counter families. Pure, so the mapping is tested on its own. */
@@ -78,6 +79,7 @@ export function outcomeSamples(stats: Record<string, number>): OutcomeSamples {
     processed: n('articles.processed'),
     removedBlocks: n('removed.blocks'),
     retaken: n('dedupe.retaken'),
+    confirmed: n('dedupe.confirmed'),
   };
 }
 
@@ -105,6 +107,7 @@ export class Metrics {
   private readonly processed: Counter;
   private readonly removedBlocks: Counter;
   private readonly retaken: Counter;
+  private readonly confirmed: Counter;
   private readonly queueJobs: Gauge<'queue' | 'state'>;
   private readonly feedLastSuccess: Gauge<'feed'>;
   private readonly feedFailures: Gauge<'feed'>;
@@ -154,6 +157,11 @@ export class Metrics {
     this.retaken = new Counter({
       name: 'feedsift_dedupe_retaken_total',
       help: 'Dedupe decisions taken again under the index lock because a commit made while they were taken touched what they read, cluster-wide (the rest commit as taken).',
+      registers,
+    });
+    this.confirmed = new Counter({
+      name: 'feedsift_dedupe_confirmed_total',
+      help: 'Dedupe decisions committed as taken although a commit made while they were taken was posted under a term they looked up: the articles it committed could not have changed them, cluster-wide.',
       registers,
     });
     this.queueJobs = new Gauge({
@@ -238,7 +246,7 @@ export class Metrics {
   }
 
   private clearRedisMetrics(): void {
-    for (const m of [this.articles, this.polls, this.items, this.processed, this.removedBlocks, this.retaken, this.queueJobs, this.feedLastSuccess, this.feedFailures]) m.reset();
+    for (const m of [this.articles, this.polls, this.items, this.processed, this.removedBlocks, this.retaken, this.confirmed, this.queueJobs, this.feedLastSuccess, this.feedFailures]) m.reset();
   }
 
   private apply(s: Snapshot): void {
@@ -250,6 +258,7 @@ export class Metrics {
     this.processed.inc(o.processed);
     this.removedBlocks.inc(o.removedBlocks);
     this.retaken.inc(o.retaken);
+    this.confirmed.inc(o.confirmed);
     for (const { queue, counts } of s.depths) {
       for (const state of QUEUE_STATES) this.queueJobs.set({ queue, state }, counts[state] ?? 0);
     }

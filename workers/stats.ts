@@ -26,7 +26,9 @@ export type Outcome =
   | 'updates'
   | 'removed.blocks'
   /** Dedupe decisions taken again under the index lock (a commit made meanwhile touched what they read). */
-  | 'dedupe.retaken';
+  | 'dedupe.retaken'
+  /** Dedupe decisions committed as taken although a commit made meanwhile touched postings they read (it could not have changed them). */
+  | 'dedupe.confirmed';
 
 export function statsKey(prefix: string, runId?: string): string {
   return runId ? `${prefix}:run:${runId}:stats` : `${prefix}:stats`;

@@ -243,6 +243,7 @@ async function pipelineRun(o: {
       coresBusy: { workers: cores(used.workers), redis: cores(used.redis), harness: cores(used.harness) },
       stages: stageSplit(byQueue),
       retaken: stats['dedupe.retaken'] ?? 0,
+      confirmed: stats['dedupe.confirmed'] ?? 0,
     };
     o.log(`pipeline ${o.label}: ${result.articlesPerSecond} articles/s (${published} published, ${filtered} filtered, ${failed} failed in ${result.seconds} s; workers ${result.coresBusy.workers} cores busy)`);
     return result;

@@ -139,6 +139,8 @@ export interface PipelineRun {
   stages: Record<string, StageSplit>;
   /** Dedupe decisions taken again under the index lock (a commit made meanwhile touched what they read). */
   retaken: number;
+  /** Dedupe decisions committed as taken although a commit made meanwhile touched postings they read (it could not have changed them). */
+  confirmed?: number;
 }
 
 export interface PipelineSection {
@@ -321,7 +323,7 @@ export function renderTable(r: BenchReport): string {
     for (const [name, run] of Object.entries(p.runs)) {
       if (!run) continue;
       const split = Object.entries(run.stages).map(([q, s]) => `${q} ${fmt(s.meanMs, 0)} ms (${Math.round(s.share * 100)} %)`).join(', ');
-      notes.push(`pipeline ${name}: articles/s of its runs ${(p.rounds?.[name] ?? []).join(', ')} (the fastest kept); mean job time per stage: ${split}; cores busy: ${Object.entries(run.coresBusy).map(([k, v]) => `${k} ${v}`).join(', ')}; dedupe decisions retaken under the lock ${run.retaken ?? 0} of ${run.published}`);
+      notes.push(`pipeline ${name}: articles/s of its runs ${(p.rounds?.[name] ?? []).join(', ')} (the fastest kept); mean job time per stage: ${split}; cores busy: ${Object.entries(run.coresBusy).map(([k, v]) => `${k} ${v}`).join(', ')}; dedupe decisions retaken under the lock ${run.retaken ?? 0} of ${run.published} (confirmed as taken: ${run.confirmed ?? 0})`);
     }
     skipped.push(...p.skipped);
   }

@@ -9,7 +9,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
 import { compactFeatures, MemoryDocumentFrequencies, textFeatures, textHash } from '../../pipeline/dedupe.ts';
 import { DedupeIndex, MemoryDedupeIndex, StoryIndex, type DedupeDecision } from '../../pipeline/dedupe-index.ts';
-import { BUCKET_BITS, BUCKET_CAP, POSTING_BYTES, RING_TRAILER, openedBy, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
+import { BUCKET_BITS, BUCKET_CAP, POSTING_BYTES, RING_TRAILER, openedBy, RedisDedupeStore, type Attempt, type CommitInfo, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import { MemoryDedupeStore } from '../../pipeline/dedupe-memory-store.ts';
 import type { CleanArticle } from '../../pipeline/records.ts';
 import { urlId } from '../../pipeline/url.ts';
@@ -236,7 +236,7 @@ class HeldStore extends RedisDedupeStore {
     this.taken = new Promise((res) => (this.onTaken = res));
     this.gate = new Promise((res) => (this.release = res));
   }
-  override exclusive<T>(fn: () => Promise<{ result: T; writes: IndexWrites | null }>): Promise<T> {
+  override exclusive<T>(fn: () => Promise<Attempt<T>>, info?: CommitInfo): Promise<T> {
     return super.exclusive(async () => {
       const out = await fn();
       if (++this.calls === 1) {
@@ -244,26 +244,28 @@ class HeldStore extends RedisDedupeStore {
         await this.gate;
       }
       return out;
-    });
+    }, info);
   }
 }
 
 describe('DedupeIndex: decisions taken without the lock, checked against the commits made meanwhile', () => {
-  async function heldWhile(held: CleanArticle, meanwhile: CleanArticle): Promise<{ store: HeldStore; late: DedupeDecision; early: DedupeDecision }> {
+  async function heldWhile(held: CleanArticle, meanwhile: CleanArticle): Promise<{ store: HeldStore; late: DedupeDecision; early: DedupeDecision; info: CommitInfo }> {
     const store = new HeldStore(redis, prefix);
-    const pending = new StoryIndex(store, { windowHours: 72 }).decide(held);
+    const info: CommitInfo = { retaken: false, confirmed: false };
+    const pending = new StoryIndex(store, { windowHours: 72 }).decide(held, info);
     await store.taken;
     const early = await index.decide(meanwhile);
     store.release();
-    return { store, late: await pending, early };
+    return { store, late: await pending, early, info };
   }
 
   it('takes a decision again under the lock when a copy of its story was committed meanwhile', async () => {
-    const { store, late, early } = await heldWhile(seeds[1]!, seeds[0]!);
+    const { store, late, early, info } = await heldWhile(seeds[1]!, seeds[0]!);
     expect(early).toMatchObject({ kind: 'story', storyId: seeds[0]!.id });
     // taken against the empty index it was a new story; taken again it is the copy it is
     expect(late).toMatchObject({ kind: 'duplicate', storyId: seeds[0]!.id, story: { memberCount: 2 } });
     expect(store.commits).toEqual({ asTaken: 0, confirmed: 0, retaken: 1 });
+    expect(info).toEqual({ retaken: true, confirmed: false });
     expect(store.calls).toBe(2);
     expect((await index.story(seeds[0]!.id))?.members.map((m) => m.id)).toEqual([seeds[0]!.id, seeds[1]!.id]);
     // exactly the decision taken alone after the copy: the frequencies the copy counted included
@@ -295,10 +297,11 @@ describe('DedupeIndex: decisions taken without the lock, checked against the com
       .map((crop, i) => `The ${crop} growers of ${places[i]} reported ${i + 2} crates a hectare, ${word} ${word} ${word}, after a ${['wet', 'dry', 'mild'][i % 3]} spring on the ${places[(i + 5) % 12]} road.`)
       .join(' ');
     const sharing = article({ key: 'tomatoes-sharing', url: 'https://farm-news.example/tomatoes-2', title: 'Tomatoes', language: 'en', text }, 5);
-    const { store, late, early } = await heldWhile(seeds[1]!, sharing);
+    const { store, late, early, info } = await heldWhile(seeds[1]!, sharing);
     expect(early.kind).toBe('story');
     expect(late).toMatchObject({ kind: 'story', storyId: seeds[1]!.id });
     expect(store.commits).toEqual({ asTaken: 0, confirmed: 1, retaken: 0 });
+    expect(info).toEqual({ retaken: false, confirmed: true });
     expect(store.calls).toBe(1);
     // the decision taken alone after the farm report comes to the same
     const serial = new DedupeIndex(redis, { prefix: `${prefix}-serial`, windowHours: 72 });

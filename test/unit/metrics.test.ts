@@ -26,6 +26,7 @@ describe('outcomeSamples', () => {
       duplicates: 4,
       'removed.blocks': 12,
       'dedupe.retaken': 3,
+      'dedupe.confirmed': 5,
     });
     expect(o.articles).toEqual([
       { labels: { outcome: 'story' }, value: 23 },
@@ -50,6 +51,7 @@ describe('outcomeSamples', () => {
     expect(o.processed).toBe(27);
     expect(o.removedBlocks).toBe(12);
     expect(o.retaken).toBe(3);
+    expect(o.confirmed).toBe(5);
   });
 
   it('gives zeros for an empty hash (a fresh prefix) and ignores a bare prefix or a bad number', () => {
@@ -58,6 +60,7 @@ describe('outcomeSamples', () => {
     expect(o.polls).toHaveLength(3);
     expect(o.processed).toBe(0);
     expect(o.retaken).toBe(0);
+    expect(o.confirmed).toBe(0);
   });
 });
 
