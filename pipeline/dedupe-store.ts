@@ -42,12 +42,12 @@
 // when none of them touched what it read (a posting slot it looked up, a record it loaded, a story
 // it read), or taken again under the lock otherwise — unless the commits touched only posting
 // slots and the decision's own check (`Attempt.stillHolds`, StoryIndex.stillHolds) finds that the
-// articles they posted could not have changed it: then it is committed as taken ("confirmed"). So decisions of several workers run side by
-// side and the lock is held for a check and a commit (taking the lock also reads the last commit's
-// number and numbers this one; the commit script releases it: two round trips under the lock when
-// nothing landed meanwhile). The one thing a commit changes that is not checked is the document
-// frequencies: a decision uses them as this process last read them (kept up to dfCacheMs, its own
-// commits added).
+// articles they posted could not have changed it: then it is committed as taken ("confirmed").
+// So decisions of several workers run side by side and the lock is held for a check and a commit
+// (taking the lock also reads the last commit's number and numbers this one; the commit script
+// releases it: two round trips under the lock when nothing landed meanwhile). The one thing a
+// commit changes that is not checked is the document frequencies: a decision uses them as this
+// process last read them (kept up to dfCacheMs, its own commits added).
 // Every key expires: records, posting buckets and stories with the window plus a margin after
 // their last write, decisions after DECISION_TTL_MS, frequencies after two windows.
 // Measured (`npm run bench -- --only dedupe`, 100k articles): ~2.5 KB of Redis per article — the
@@ -286,9 +286,12 @@ export function decodeCommitEntry(b: Buffer): CommitEntry {
 
 /** Whether a decision that read `reads` might have come out otherwise had `entry` been committed before it. */
 export function touches(entry: CommitEntry, reads: ReadSet): boolean {
-  if (entry.replaces !== null && reads.records.has(entry.replaces)) return true;
-  if (reads.stories.has(entry.storyId)) return true;
-  return entry.slots.some((s) => reads.slots.has(s));
+  return touchesBeyondPostings(entry, reads) || entry.slots.some((s) => reads.slots.has(s));
+}
+
+/** Whether `entry` replaced a record the decision loaded or changed a story it read (what no `stillHolds` can vouch for). */
+function touchesBeyondPostings(entry: CommitEntry, reads: ReadSet): boolean {
+  return (entry.replaces !== null && reads.records.has(entry.replaces)) || reads.stories.has(entry.storyId);
 }
 
 /** The key suffix of a decision record: a digest of the article id and text hash. */
@@ -555,10 +558,12 @@ export class RedisDedupeStore implements DedupeStore {
       try {
         let out = attempt;
         const touched = n > 1 ? 'unknown' : await this.touchedSince(since, last, reads);
-        if (touched !== 'unknown' && touched.length > 0 && (await this.stillHolds(attempt, touched, reads))) {
+        if (touched !== 'unknown' && touched.length === 0) {
+          this.commits.asTaken++;
+        } else if (touched !== 'unknown' && (await this.stillHolds(attempt, touched, reads))) {
           this.commits.confirmed++;
           if (info) info.confirmed = true;
-        } else if (touched === 'unknown' || touched.length > 0) {
+        } else {
           // taken again as if alone: with the frequencies as they are now (the commits made
           // meanwhile may have counted stories the cached ones miss), read past the cache and
           // written into it — the cache itself is kept for the decisions that follow (emptying
@@ -571,8 +576,6 @@ export class RedisDedupeStore implements DedupeStore {
           }
           this.commits.retaken++;
           if (info) info.retaken = true;
-        } else {
-          this.commits.asTaken++;
         }
         if (!out.writes) return out.result;
         // the commit script releases the lock with the commit
@@ -602,8 +605,7 @@ export class RedisDedupeStore implements DedupeStore {
   /** Whether commits that touched only posting slots the decision read leave it as it is (its own `stillHolds` judges). */
   private async stillHolds(attempt: Attempt<unknown>, touched: CommitEntry[], reads: ReadSet): Promise<boolean> {
     if (!attempt.stillHolds) return false;
-    // a record it loaded replaced, or a story it read changed: taken again
-    if (touched.some((e) => (e.replaces !== null && reads.records.has(e.replaces)) || reads.stories.has(e.storyId))) return false;
+    if (touched.some((e) => touchesBeyondPostings(e, reads))) return false;
     return attempt.stillHolds(touched.map((e) => e.n));
   }
 
