@@ -35,7 +35,6 @@ import {
 import { MemoryDedupeStore } from './dedupe-memory-store.ts';
 import { decodeArticle, dfKey, encodeArticle, recordTermKeys, resolveAgainst, resolveShared, storedArticle, termHash, Vocabulary, type StoredArticle } from './dedupe-record.ts';
 import {
-  DOCS_FIELD,
   epochOf,
   MARGIN_HOURS,
   openedBy,
@@ -47,6 +46,7 @@ import {
   type StoryMember,
   type StoryRecordState,
 } from './dedupe-store.ts';
+import { HashCounts } from './hash-counts.ts';
 import type { CleanArticle, Evidence, StorySummary } from './records.ts';
 
 export type { StoryMember, StoryRecordState } from './dedupe-store.ts';
@@ -589,18 +589,20 @@ export class StoryIndex {
     return out;
   }
 
-  /** Reads the frequencies of the keys (`dfKey`) not yet in `into`. */
-  private async loadFrequencies(keys: string[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
+  /** Reads the frequencies of the keys (`dfKey`) not yet in `into`, and the stories counted when `into` has none. */
+  private async loadFrequencies(keys: readonly number[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
     const dfs = into ?? new MapDocumentFrequencies();
-    const wanted: string[] = [];
-    const seen = new Set<string>();
+    const wanted: number[] = [];
+    const seen = new HashCounts(keys.length);
     for (const k of keys) {
-      if (seen.has(k)) continue;
-      seen.add(k);
-      if (!dfs.hasKey(k)) wanted.push(k);
+      if (seen.has(k) || dfs.hasKey(k)) continue;
+      seen.set(k, 0);
+      wanted.push(k);
     }
-    if (wanted.length === 0 && dfs.hasKey(DOCS_FIELD)) return dfs;
-    for (const [k, n] of await this.store.documentFrequencies(wanted)) dfs.setKey(k, n);
+    if (wanted.length === 0 && dfs.hasDocs) return dfs;
+    const { docs, counts } = await this.store.documentFrequencies(wanted);
+    dfs.setDocs(docs);
+    wanted.forEach((k, i) => dfs.setKey(k, counts[i]!));
     return dfs;
   }
 }
@@ -742,29 +744,47 @@ function publishedTime(iso: string | null | undefined): number | null {
 
 // ------------------------------------------------------------ features in the store
 
-/** Document frequencies by term key (dedupe-record.ts `dfKey`): a term, an entity or a placeholder. */
+/**
+ * Document frequencies by term key (dedupe-record.ts `dfKey`, the hash a term, an entity or a
+ * placeholder is counted under), and the stories counted.
+ */
 export class MapDocumentFrequencies implements DocumentFrequencies {
-  protected readonly counts = new Map<string, number>();
-  private readonly keys = new Map<string, string>();
+  protected readonly counts = new HashCounts();
+  private docs: number | null = null;
+  // the key of each string asked for (a decision asks for the same strings again and again)
+  private readonly keys = new Map<string, number>();
   idfMemo = new Map<string, number>();
   get docCount(): number {
-    return this.counts.get(DOCS_FIELD) ?? 0;
+    return this.docs ?? 0;
+  }
+  /** Whether the stories counted were read. */
+  get hasDocs(): boolean {
+    return this.docs !== null;
   }
   df(term: string): number {
     let key = this.keys.get(term);
     if (key === undefined) this.keys.set(term, (key = dfKey(term)));
-    return this.counts.get(key) ?? 0;
+    return Math.max(0, this.counts.get(key));
   }
-  hasKey(key: string): boolean {
+  hasKey(key: number): boolean {
     return this.counts.has(key);
   }
-  setKey(key: string, n: number): void {
+  setKey(key: number, n: number): void {
     this.counts.set(key, n);
     this.changed();
   }
   /** Adds `n` to a term key's count (a commit's HINCRBY). */
-  addToKey(key: string, n: number): void {
-    this.counts.set(key, (this.counts.get(key) ?? 0) + n);
+  addToKey(key: number, n: number): void {
+    this.counts.add(key, n);
+    this.changed();
+  }
+  setDocs(n: number): void {
+    this.docs = n;
+    this.changed();
+  }
+  /** Adds `n` stories to the count. */
+  addDocs(n: number): void {
+    this.docs = (this.docs ?? 0) + n;
     this.changed();
   }
   // a new memo, not the old one emptied: what was computed with the old one is known by it (dedupe.ts `weighted`)

@@ -14,16 +14,17 @@ import {
   BUCKET_CAP,
   checkOf,
   decisionDigest,
-  DOCS_FIELD,
   epochOf,
   newestFirst,
   type DedupeStore,
+  type Frequencies,
   type IndexWrites,
   type PostingQuery,
   type StoreLimits,
   type StoryMember,
   type StoryRecordState,
 } from './dedupe-store.ts';
+import { HashCounts } from './hash-counts.ts';
 import type { StorySummary } from './records.ts';
 
 export class MemoryDedupeStore implements DedupeStore {
@@ -31,7 +32,8 @@ export class MemoryDedupeStore implements DedupeStore {
   private readonly stored = new Map<number, Buffer>();
   /** epoch → bucket → postings [check, article number] in commit order. */
   private readonly postingBuckets = new Map<number, Map<number, Array<[number, number]>>>();
-  private readonly dfs = new Map<string, number>();
+  private readonly dfs = new HashCounts();
+  private docs = 0;
   private readonly stories = new Map<string, { summary: StorySummary; members: StoryMember[] }>();
   private seq = 0;
   // decisions run one at a time, as under the Redis lock
@@ -70,8 +72,8 @@ export class MemoryDedupeStore implements DedupeStore {
     });
   }
 
-  async documentFrequencies(keys: string[]): Promise<Map<string, number>> {
-    return new Map([DOCS_FIELD, ...keys].map((t) => [t, this.dfs.get(t) ?? 0]));
+  async documentFrequencies(keys: readonly number[]): Promise<Frequencies> {
+    return { docs: this.docs, counts: Uint32Array.from(keys, (h) => Math.max(0, this.dfs.get(h))) };
   }
 
   async storySummary(storyId: string): Promise<StorySummary | null> {
@@ -107,8 +109,8 @@ export class MemoryDedupeStore implements DedupeStore {
     if (w.member) story.members.push(structuredClone(w.member));
     this.stories.set(w.story.storyId, story);
     if (w.countTerms.length) {
-      for (const t of new Set(w.countTerms)) this.dfs.set(t, (this.dfs.get(t) ?? 0) + 1);
-      this.dfs.set(DOCS_FIELD, (this.dfs.get(DOCS_FIELD) ?? 0) + 1);
+      for (const h of new Set(w.countTerms)) this.dfs.add(h, 1);
+      this.docs++;
     }
   }
 }

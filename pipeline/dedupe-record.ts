@@ -89,11 +89,14 @@ export function base36(h: number): string {
   return s;
 }
 
-/** The document-frequency field of a term, entity or placeholder string. */
-export function dfKey(term: string): string {
-  // words never contain U+0001: a string that does is a placeholder, its hash after the mark
+/**
+ * The document-frequency key of a term, entity or placeholder string: the 32-bit hash it is
+ * counted under (in Redis the field is `base36` of it).
+ */
+export function dfKey(term: string): number {
+  // words never contain U+0001: a string that does is a placeholder, its hash in base 36 after the mark
   const p = term.lastIndexOf(PLACEHOLDER);
-  return p >= 0 ? term.slice(p + 1) : base36(termHash(term));
+  return p >= 0 ? parseInt(term.slice(p + 1), 36) : termHash(term);
 }
 
 function prefixOf(term: string): string {
@@ -517,10 +520,8 @@ interface Unresolved {
   entities: string[];
   titleTerms: string[];
   anchors: string[];
-  /** The document-frequency keys of the terms, then of the entities. */
-  keys: string[];
 }
-// made once per decoded record: within a decision a record is both read for its keys and resolved
+// made once per decoded record: within a decision a record may be resolved more than once
 const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
 
 function unresolved(s: StoredArticle): Unresolved {
@@ -533,15 +534,17 @@ function unresolved(s: StoredArticle): Unresolved {
     entities: entityKeys.map((k, i) => `${s.anchors[i] ? '@' : '"'}${PLACEHOLDER}${k}`),
     titleTerms: (s.titleTerms ?? []).map(([h]) => `${PLACEHOLDER}${base36(h)}`),
     anchors: (s.termFolds ?? s.termAnchors ?? []).map((h) => `@${PLACEHOLDER}${base36(h)}`),
-    keys: [...termKeys, ...entityKeys],
   };
   UNRESOLVED.set(s, u);
   return u;
 }
 
 /** The document-frequency keys (`dfKey`) of a stored article's terms and entities (its headline terms' are not read for it: they never were). */
-export function recordTermKeys(s: StoredArticle): string[] {
-  return unresolved(s).keys;
+export function recordTermKeys(s: StoredArticle): number[] {
+  const out = new Array<number>(s.terms.length + s.entities.length);
+  s.terms.forEach(([h], i) => (out[i] = h));
+  s.entities.forEach((h, i) => (out[s.terms.length + i] = h));
+  return out;
 }
 
 /**

@@ -61,7 +61,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { DedupeDecision } from './dedupe-index.ts';
 import type { MatchLevel } from './dedupe.ts';
+import { base36 } from './dedupe-record.ts';
 import { RetryableError } from './errors.ts';
+import { ABSENT, HashCounts } from './hash-counts.ts';
 import type { Evidence, StorySummary } from './records.ts';
 
 /** One member of a story, as kept in the story record. */
@@ -106,8 +108,8 @@ export interface IndexWrites {
    * it lives in that member's article record): written first when the record is made.
    */
   opener: StoryMember | null;
-  /** Document-frequency keys to count (a new story); empty otherwise. */
-  countTerms: string[];
+  /** Document-frequency keys (`dfKey`: term hashes) to count (a new story); empty otherwise. */
+  countTerms: number[];
 }
 
 /** How a decision was committed (filled by `exclusive`). */
@@ -156,8 +158,8 @@ export interface DedupeStore {
    * bucket and check) in its epochs, newest first (epoch, then commit order), at most `limit`.
    */
   postings(queries: PostingQuery[], limit: number): Promise<number[][]>;
-  /** Document frequencies of the keys (distinct), plus `DOCS_FIELD` (stories counted). */
-  documentFrequencies(keys: string[]): Promise<Map<string, number>>;
+  /** Document frequencies of the keys (`dfKey`: term hashes), in their order, and the stories counted. */
+  documentFrequencies(keys: readonly number[]): Promise<Frequencies>;
   /** The story's record; null also for a story of one member (see `IndexWrites.opener`) — except in memory. */
   storySummary(storyId: string): Promise<StorySummary | null>;
   story(storyId: string): Promise<StoryRecordState | null>;
@@ -165,6 +167,13 @@ export interface DedupeStore {
   epochs(): Promise<number[]>;
 }
 
+/** What `documentFrequencies` returns: `counts[i]` is the frequency of `keys[i]`; `docs` the stories counted. */
+export interface Frequencies {
+  docs: number;
+  counts: Uint32Array;
+}
+
+/** The field that counts stories in a frequency hash; a term's field is `base36` of its hash. */
 export const DOCS_FIELD = '#docs';
 /** Keys outlive the window by this much, so an article arriving a little late still finds the articles up to a window before it. */
 export const MARGIN_HOURS = 24;
@@ -663,55 +672,65 @@ export class RedisDedupeStore implements DedupeStore {
   // Frequencies read lately, by key, for the window pair `dfCache.current` (a decision reads
   // thousands, and consecutive decisions share most of them: measured, the frequency script was
   // ~7.7 ms of Redis time per decision with 10k articles indexed).
-  private dfCache = { current: '', born: 0, counts: new Map<string, number>() };
+  private dfCache = { current: '', born: 0, docs: ABSENT, counts: new HashCounts() };
   /** While a decision is taken again under the lock: frequencies are read from Redis, not the cache. */
   private dfFresh = false;
 
   /** The cache for the current window pair, started afresh when it is too old, too big or of the previous windows. */
-  private freshDfCache(current: string): Map<string, number> {
+  private freshDfCache(current: string): typeof this.dfCache {
     const c = this.dfCache;
     const now = Date.now();
     if (c.current !== current || now - c.born > this.opts.dfCacheMs || c.counts.size > DF_CACHE_MAX) {
-      this.dfCache = { current, born: now, counts: new Map() };
+      this.dfCache = { current, born: now, docs: ABSENT, counts: new HashCounts() };
     }
-    return this.dfCache.counts;
+    return this.dfCache;
   }
 
-  /** This process's own increments, written through to the cache (keys not cached stay out). */
-  private countedInCache(current: string, counts: Map<string, number>): void {
-    if (this.dfCache.current !== current) return;
-    const cached = this.dfCache.counts;
-    for (const [t, n] of counts) {
-      const had = cached.get(t);
-      if (had !== undefined) cached.set(t, had + n);
+  /** This process's own increments (`stories` new stories; by key, how many of them had it), written through to the cache (keys not cached stay out). */
+  private countedInCache(current: string, counts: ReadonlyMap<number, number>, stories: number): void {
+    const c = this.dfCache;
+    if (c.current !== current) return;
+    for (const [h, n] of counts) {
+      const had = c.counts.get(h);
+      if (had !== ABSENT) c.counts.set(h, had + n);
     }
+    if (c.docs !== ABSENT) c.docs += stories;
   }
 
-  async documentFrequencies(keys: string[]): Promise<Map<string, number>> {
+  async documentFrequencies(keys: readonly number[]): Promise<Frequencies> {
     const [current, previous] = this.dfEpochs();
     const cache = this.opts.dfCacheMs > 0 ? this.freshDfCache(current) : null;
-    const out = new Map<string, number>();
-    const wanted: string[] = [];
+    // read under the lock (dfFresh): from Redis, and into the cache
     const from = this.dfFresh ? null : cache;
-    const take = (k: string): void => {
-      const n = from?.get(k);
-      if (n !== undefined) out.set(k, n);
-      else wanted.push(k);
-    };
-    // "#docs" first, then the keys (distinct: loadFrequencies)
-    take(DOCS_FIELD);
-    for (const k of keys) if (k !== DOCS_FIELD) take(k);
-    if (wanted.length === 0) return out;
-    // one round trip and one reply of 4 bytes per key: a decision reads thousands of keys (its own
-    // terms and its candidates'), and a reply element per key per hash cost more than Redis's lookups
-    const packed = (await this.redis.callBuffer('EVAL', DF_SCRIPT, 2, current, previous, wanted.join(' '))) as Buffer;
-    if (packed.length !== wanted.length * 4) throw new Error(`dedupe store: ${packed.length / 4} frequencies for ${wanted.length} keys`);
-    wanted.forEach((t, i) => {
-      const n = packed.readUInt32BE(i * 4);
-      out.set(t, n);
-      cache?.set(t, n);
+    const counts = new Uint32Array(keys.length);
+    let docs = from ? from.docs : ABSENT;
+    // positions of the keys not cached
+    const wanted: number[] = [];
+    keys.forEach((h, i) => {
+      const n = from ? from.counts.get(h) : ABSENT;
+      if (n === ABSENT) wanted.push(i);
+      else counts[i] = n;
     });
-    return out;
+    if (wanted.length === 0 && docs !== ABSENT) return { docs, counts };
+    // one round trip and one reply of 4 bytes per field: a decision reads thousands of keys (its
+    // own terms and its candidates'), and a reply element per key per hash cost more than Redis's lookups
+    const fields = wanted.map((i) => base36(keys[i]!));
+    if (docs === ABSENT) fields.unshift(DOCS_FIELD);
+    const packed = (await this.redis.callBuffer('EVAL', DF_SCRIPT, 2, current, previous, fields.join(' '))) as Buffer;
+    if (packed.length !== fields.length * 4) throw new Error(`dedupe store: ${packed.length / 4} frequencies for ${fields.length} keys`);
+    let at = 0;
+    if (docs === ABSENT) {
+      docs = packed.readUInt32BE(0);
+      at = 4;
+      if (cache) cache.docs = docs;
+    }
+    for (const i of wanted) {
+      const n = packed.readUInt32BE(at);
+      at += 4;
+      counts[i] = n;
+      cache?.counts.set(keys[i]!, n);
+    }
+    return { docs, counts };
   }
 
   async storySummary(storyId: string): Promise<StorySummary | null> {
@@ -739,7 +758,7 @@ export class RedisDedupeStore implements DedupeStore {
     const ops = new Ops(this.key('lock'));
     this.writeOps(ops, w, n, true);
     const result = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list), ...ops.blobs);
-    if (result === 1 && w.countTerms.length) this.countedInCache(this.dfEpochs()[0], new Map([...new Set(w.countTerms), DOCS_FIELD].map((t) => [t, 1])));
+    if (result === 1 && w.countTerms.length) this.countedInCache(this.dfEpochs()[0], new Map([...new Set(w.countTerms)].map((h) => [h, 1])), 1);
     return result === 1;
   }
 
@@ -772,7 +791,7 @@ export class RedisDedupeStore implements DedupeStore {
     }
     if (countTerms && w.countTerms.length) {
       const [current] = this.dfEpochs();
-      for (const t of new Set(w.countTerms)) ops.add('HINCRBY', current, t, '1');
+      for (const h of new Set(w.countTerms)) ops.add('HINCRBY', current, base36(h), '1');
       ops.add('HINCRBY', current, DOCS_FIELD, '1');
       ops.add('PEXPIRE', current, this.dfTtl());
     }
@@ -792,16 +811,18 @@ export class RedisDedupeStore implements DedupeStore {
     if (writes.length === 0) return;
     const last = await this.redis.incrby(this.key('seq'), writes.length);
     const ops = new Ops(this.key('lock'));
-    const counts = new Map<string, number>();
+    const counts = new Map<number, number>();
+    let stories = 0;
     writes.forEach((w, i) => {
       this.writeOps(ops, w, last - writes.length + 1 + i, false);
       if (!w.countTerms.length) return;
-      for (const t of new Set(w.countTerms)) counts.set(t, (counts.get(t) ?? 0) + 1);
-      counts.set(DOCS_FIELD, (counts.get(DOCS_FIELD) ?? 0) + 1);
+      for (const h of new Set(w.countTerms)) counts.set(h, (counts.get(h) ?? 0) + 1);
+      stories++;
     });
-    if (counts.size) {
+    if (stories) {
       const [current] = this.dfEpochs();
-      for (const [t, n] of counts) ops.add('HINCRBY', current, t, String(n));
+      for (const [h, n] of counts) ops.add('HINCRBY', current, base36(h), String(n));
+      ops.add('HINCRBY', current, DOCS_FIELD, String(stories));
       ops.add('PEXPIRE', current, this.dfTtl());
     }
     const token = await this.acquireLock((t) => this.lockOnly(t));
@@ -811,7 +832,7 @@ export class RedisDedupeStore implements DedupeStore {
       throw err;
     });
     if (done !== 1) throw new RetryableError('dedupe', 'LOCK_TIMEOUT', 'lost the decision lock during a bulk write');
-    if (counts.size) this.countedInCache(this.dfEpochs()[0], counts);
+    if (stories) this.countedInCache(this.dfEpochs()[0], counts, stories);
   }
 
   /** Takes the lock with `tryOnce(token)` (null: held by another), waiting and retrying until lockWaitMs. */

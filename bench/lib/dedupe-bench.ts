@@ -33,10 +33,10 @@ const MEMORY_SHARE = 0.5;
 /** Document frequencies as the Redis store holds them (stories counted per term key), counted here as the writes add them. */
 class CountingFrequencies extends MapDocumentFrequencies {
   /** What a commit's HINCRBYs add: each distinct term key once, and one story. */
-  count(terms: string[]): void {
+  count(terms: number[]): void {
     if (!terms.length) return;
     for (const t of new Set(terms)) this.addToKey(t, 1);
-    this.addToKey(DOCS_FIELD, 1);
+    this.addDocs(1);
   }
 }
 
@@ -136,7 +136,10 @@ export class BulkLoader {
       do {
         const [next, flat] = await this.redis.hscan(key, c, 'COUNT', 10_000);
         c = next;
-        for (let i = 0; i < flat.length; i += 2) dfs.addToKey(flat[i]!, Number(flat[i + 1]));
+        for (let i = 0; i < flat.length; i += 2) {
+          if (flat[i] === DOCS_FIELD) dfs.addDocs(Number(flat[i + 1]));
+          else dfs.addToKey(parseInt(flat[i]!, 36), Number(flat[i + 1]));
+        }
       } while (c !== '0');
     }
     this.dfs = dfs;

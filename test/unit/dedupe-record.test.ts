@@ -38,9 +38,9 @@ function frequencies(texts: Text[]): { byString: DocumentFrequencies; byKey: Doc
     const f = textFeatures(t);
     const counted = [...f.termCounts.keys(), ...f.entities];
     strings.add(counted);
-    keys.add(counted.map(dfKey));
+    keys.add(counted.map((t) => String(dfKey(t))));
   }
-  return { byString: strings, byKey: { docCount: keys.docCount, df: (term) => keys.df(dfKey(term)) } };
+  return { byString: strings, byKey: { docCount: keys.docCount, df: (term) => keys.df(String(dfKey(term))) } };
 }
 
 function stored(c: CompactFeatures, over: Partial<Parameters<typeof storedArticle>[0]> = {}, keepLanguage = false): StoredArticle {
@@ -210,7 +210,7 @@ describe('what a decision computes once', () => {
     const [a, b] = seedDocs().map((t) => compactFeatures(textFeatures(t), new MemoryDocumentFrequencies()));
     const counts = (shift: number): MapDocumentFrequencies => {
       const dfs = new MapDocumentFrequencies();
-      dfs.setKey('#docs', 100);
+      dfs.setDocs(100);
       a!.terms.forEach(([t], i) => dfs.setKey(dfKey(t), (i * 7 + shift) % 50));
       for (const e of a!.entities) dfs.setKey(dfKey(e), shift % 13);
       return dfs;
@@ -227,7 +227,7 @@ describe('what a decision computes once', () => {
     expect(rewriteUpperBound(a!, b!, live)).toBe(rewriteUpperBound(a!, b!, counts(5)));
     expect(after.score).not.toBe(before.score);
     expect(rewriteUpperBound(a!, b!, live)).not.toBe(boundBefore);
-    live.addToKey('#docs', 1000);
+    live.addDocs(1000);
     expect(rewriteScore(a!, b!, live).score).not.toBe(after.score);
   });
 });
