@@ -425,12 +425,16 @@ const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
 // Fenced commit: apply the writes only while we still hold the lock (a holder that stalled past
 // the lock TTL must not overwrite what the next holder decided), then release it. ARGV[2] is a
 // JSON list of [command, keyIndex, ...args]; an argument that is a JSON number n stands for
-// ARGV[n] (binary values); every key is passed in KEYS so the script is Cluster-correct. Two
-// commands of its own:
-//   POST key check n cap ttl     add the 6-byte posting, keep the newest `cap` bytes: appended
-//                                while the bucket has room; the posting that fills it also adds
-//                                the ring trailer; a full bucket (cap + 2 bytes) has its oldest
+// ARGV[n] (binary values); every key is passed in KEYS so the script is Cluster-correct. Three
+// commands of its own (an article's ~50 postings and ~100 counted terms as one command each: a
+// command is a Lua table or two to build, and they were most of the script's time):
+//   POSTS - n cap ttl "k c k c …"
+//                                per pair, add the 6-byte posting (check c, article n) to the
+//                                bucket KEYS[k], keeping the newest `cap` bytes: appended while
+//                                the bucket has room; the posting that fills it also adds the
+//                                ring trailer; a full bucket (cap + 2 bytes) has its oldest
 //                                posting overwritten in place and the trailer moved on
+//   COUNT key "f f …" "n n …"    HINCRBY key f n, pair by pair
 //   STORY key summary member opener ttl
 //                                replace the summary line, append the member line ('': none); a
 //                                missing record is made, with the opener's line first ('': none)
@@ -438,6 +442,22 @@ const COMMIT_SCRIPT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 local ops = cjson.decode(ARGV[2])
 local floor = math.floor
+local function post(key, c, n, cap, ttl)
+  local p = string.char(floor(c / 256), c % 256, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
+  if redis.call('STRLEN', key) == cap + ${RING_TRAILER} then
+    local t = redis.call('GETRANGE', key, cap, cap + ${RING_TRAILER - 1})
+    local h = string.byte(t, 1) * 256 + string.byte(t, 2)
+    redis.call('SETRANGE', key, h * ${POSTING_BYTES}, p)
+    h = (h + 1) % (cap / ${POSTING_BYTES})
+    redis.call('SETRANGE', key, cap, string.char(floor(h / 256), h % 256))
+    redis.call('PEXPIRE', key, ttl)
+  else
+    local s = (redis.call('GET', key) or '') .. p
+    if #s > cap then s = string.sub(s, #s - cap + 1) end
+    if #s == cap then s = s .. string.char(0, 0) end
+    redis.call('SET', key, s, 'PX', ttl)
+  end
+end
 for _, op in ipairs(ops) do
   local args = {}
   for i = 3, #op do
@@ -446,22 +466,13 @@ for _, op in ipairs(ops) do
     args[#args + 1] = a
   end
   local key = KEYS[op[2]]
-  if op[1] == 'POST' then
-    local c, n, cap = tonumber(args[1]), tonumber(args[2]), tonumber(args[3])
-    local p = string.char(floor(c / 256), c % 256, floor(n / 16777216) % 256, floor(n / 65536) % 256, floor(n / 256) % 256, n % 256)
-    if redis.call('STRLEN', key) == cap + ${RING_TRAILER} then
-      local t = redis.call('GETRANGE', key, cap, cap + ${RING_TRAILER - 1})
-      local h = string.byte(t, 1) * 256 + string.byte(t, 2)
-      redis.call('SETRANGE', key, h * ${POSTING_BYTES}, p)
-      h = (h + 1) % (cap / ${POSTING_BYTES})
-      redis.call('SETRANGE', key, cap, string.char(floor(h / 256), h % 256))
-      redis.call('PEXPIRE', key, args[4])
-    else
-      local s = (redis.call('GET', key) or '') .. p
-      if #s > cap then s = string.sub(s, #s - cap + 1) end
-      if #s == cap then s = s .. string.char(0, 0) end
-      redis.call('SET', key, s, 'PX', args[4])
-    end
+  if op[1] == 'POSTS' then
+    local n, cap, ttl = tonumber(args[1]), tonumber(args[2]), args[3]
+    local nums = string.gmatch(args[4], '%d+')
+    for k in nums do post(KEYS[tonumber(k)], tonumber(nums()), n, cap, ttl) end
+  elseif op[1] == 'COUNT' then
+    local counts = string.gmatch(args[2], '%S+')
+    for f in string.gmatch(args[1], '%S+') do redis.call('HINCRBY', key, f, counts()) end
   elseif op[1] == 'STORY' then
     local v = redis.call('GET', key)
     local rest = ''
@@ -775,7 +786,8 @@ export class RedisDedupeStore implements DedupeStore {
     if (w.replaces !== null) ops.add('DEL', this.recordKey(w.replaces));
     const epoch = epochOf(w.time);
     const cap = String(BUCKET_CAP * POSTING_BYTES);
-    for (const h of new Set(w.postings)) ops.add('POST', this.bucketKey(epoch, bucketOf(h)), String(checkOf(h)), String(n), cap, ttl);
+    const posts = [...new Set(w.postings)].map((h) => `${ops.keyIndex(this.bucketKey(epoch, bucketOf(h)))} ${checkOf(h)}`);
+    if (posts.length) ops.addKeyless('POSTS', String(n), cap, ttl, posts.join(' '));
     // the commit log, for the decisions taken meanwhile (exclusive)
     const entry = encodeCommitEntry({ n, replaces: w.replaces, storyId: w.story.storyId, slots: [...new Set(w.postings.map(slotOf))] });
     ops.add('ZADD', this.key('log'), String(n), ops.blob(entry));
@@ -791,8 +803,8 @@ export class RedisDedupeStore implements DedupeStore {
     }
     if (countTerms && w.countTerms.length) {
       const [current] = this.dfEpochs();
-      for (const h of new Set(w.countTerms)) ops.add('HINCRBY', current, base36(h), '1');
-      ops.add('HINCRBY', current, DOCS_FIELD, '1');
+      const fields = [...[...new Set(w.countTerms)].map(base36), DOCS_FIELD];
+      ops.add('COUNT', current, fields.join(' '), fields.map(() => '1').join(' '));
       ops.add('PEXPIRE', current, this.dfTtl());
     }
   }
@@ -821,8 +833,8 @@ export class RedisDedupeStore implements DedupeStore {
     });
     if (stories) {
       const [current] = this.dfEpochs();
-      for (const [h, n] of counts) ops.add('HINCRBY', current, base36(h), String(n));
-      ops.add('HINCRBY', current, DOCS_FIELD, String(stories));
+      const fields = [...[...counts.keys()].map(base36), DOCS_FIELD];
+      ops.add('COUNT', current, fields.join(' '), [...counts.values(), stories].join(' '));
       ops.add('PEXPIRE', current, this.dfTtl());
     }
     const token = await this.acquireLock((t) => this.lockOnly(t));
@@ -895,13 +907,21 @@ class Ops {
     this.blobs.push(b);
     return this.blobs.length + 2;
   }
-  add(command: string, key: string, ...args: Array<string | number>): void {
+  /** The key's index in KEYS (1-based, as Lua's), adding it the first time. */
+  keyIndex(key: string): number {
     let i = this.index.get(key);
     if (i === undefined) {
       this.keys.push(key);
-      i = this.keys.length; // Lua's KEYS is 1-based
+      i = this.keys.length;
       this.index.set(key, i);
     }
-    this.list.push([command, i, ...args]);
+    return i;
+  }
+  add(command: string, key: string, ...args: Array<string | number>): void {
+    this.list.push([command, this.keyIndex(key), ...args]);
+  }
+  /** A command whose keys are among its arguments (as KEYS indices: POSTS). */
+  addKeyless(command: string, ...args: Array<string | number>): void {
+    this.list.push([command, 0, ...args]);
   }
 }
