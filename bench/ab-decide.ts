@@ -6,12 +6,13 @@
 // the alternation leaves the comparison to what the code changed.
 // Run: npx node bench/ab-decide.ts --a ../other-checkout [--b .] [--indexed 10000] [--timed 1000] [--batch 50]
 // (both checkouts need their node_modules). Redis: as `npm run bench` (REDIS_URL on this machine,
-// else a private redis-server); the prefixes are deleted at the end.
+// else a private redis-server); the prefixes are deleted at the end. Redis's CPU per decision is
+// its `INFO cpu` before and after each batch: keep other clients off that Redis meanwhile.
 import path from 'node:path';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { deleteKeys } from '../workers/cleanup.ts';
-import { benchRedis } from './lib/redis.ts';
+import { benchRedis, redisCpuSeconds } from './lib/redis.ts';
 
 interface Side {
   dir: string;
@@ -19,6 +20,7 @@ interface Side {
   prefix: string;
   cpuMs: number;
   wallMs: number;
+  redisMs: number;
   kinds: Record<string, number>;
 }
 
@@ -54,7 +56,7 @@ async function side(dir: string, tag: string): Promise<Side> {
   await loader.flush();
   const articles = Array.from({ length: timed }, (_, k) => stream.next(indexed + 1 + k).article);
   console.error(`${dir}: ${indexed.toLocaleString('en')} indexed under ${prefix}`);
-  return { dir, prefix, cpuMs: 0, wallMs: 0, kinds: {}, decide: async (i) => (await index.decide(articles[i]!)).kind };
+  return { dir, prefix, cpuMs: 0, wallMs: 0, redisMs: 0, kinds: {}, decide: async (i) => (await index.decide(articles[i]!)).kind };
 }
 
 const sides: Side[] = [];
@@ -65,6 +67,7 @@ try {
   for (let at = 0; at < timed; at += batch) {
     // who goes first alternates too
     for (const s of (at / batch) % 2 === 0 ? [a, b] : [b, a]) {
+      const redis0 = await redisCpuSeconds(redis);
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = at; i < Math.min(timed, at + batch); i++) {
@@ -74,12 +77,13 @@ try {
       const cpu = process.cpuUsage(cpu0);
       s.cpuMs += (cpu.user + cpu.system) / 1000;
       s.wallMs += performance.now() - t0;
+      s.redisMs += ((await redisCpuSeconds(redis)) - redis0) * 1000;
     }
   }
   for (const [name, s] of [['a', a], ['b', b]] as const) {
-    console.log(`${name} ${s.dir}: ${(s.wallMs / timed).toFixed(2)} ms per decide(), ${(s.cpuMs / timed).toFixed(2)} ms of this process's CPU; ${JSON.stringify(s.kinds)}`);
+    console.log(`${name} ${s.dir}: ${(s.wallMs / timed).toFixed(2)} ms per decide(), ${(s.cpuMs / timed).toFixed(2)} ms of this process's CPU, ${(s.redisMs / timed).toFixed(2)} ms of Redis's CPU; ${JSON.stringify(s.kinds)}`);
   }
-  console.log(`b ÷ a: CPU ${(b.cpuMs / a.cpuMs).toFixed(3)}, time ${(b.wallMs / a.wallMs).toFixed(3)}${JSON.stringify(a.kinds) === JSON.stringify(b.kinds) ? '' : ' (the two decided differently)'}`);
+  console.log(`b ÷ a: CPU ${(b.cpuMs / a.cpuMs).toFixed(3)}, Redis ${(b.redisMs / a.redisMs).toFixed(3)}, time ${(b.wallMs / a.wallMs).toFixed(3)}${JSON.stringify(a.kinds) === JSON.stringify(b.kinds) ? '' : ' (the two decided differently)'}`);
 } finally {
   for (const s of sides) await deleteKeys(redis, `${s.prefix}:*`);
   redis.disconnect();
