@@ -764,7 +764,7 @@ export class MapDocumentFrequencies implements DocumentFrequencies {
   df(term: string): number {
     let key = this.keys.get(term);
     if (key === undefined) this.keys.set(term, (key = dfKey(term)));
-    return Math.max(0, this.counts.get(key));
+    return this.counts.countOf(key);
   }
   hasKey(key: number): boolean {
     return this.counts.has(key);

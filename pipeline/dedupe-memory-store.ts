@@ -73,7 +73,7 @@ export class MemoryDedupeStore implements DedupeStore {
   }
 
   async documentFrequencies(keys: readonly number[]): Promise<Frequencies> {
-    return { docs: this.docs, counts: Uint32Array.from(keys, (h) => Math.max(0, this.dfs.get(h))) };
+    return { docs: this.docs, counts: Uint32Array.from(keys, (h) => this.dfs.countOf(h)) };
   }
 
   async storySummary(storyId: string): Promise<StorySummary | null> {

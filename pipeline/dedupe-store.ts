@@ -697,10 +697,10 @@ export class RedisDedupeStore implements DedupeStore {
     return this.dfCache;
   }
 
-  /** This process's own increments (`stories` new stories; by key, how many of them had it), written through to the cache (keys not cached stay out). */
-  private countedInCache(current: string, counts: ReadonlyMap<number, number>, stories: number): void {
+  /** This process's own increments, written through to the cache (keys not cached stay out). */
+  private countedInCache(current: string, { counts, stories }: Counted): void {
     const c = this.dfCache;
-    if (c.current !== current) return;
+    if (c.current !== current || stories === 0) return;
     for (const [h, n] of counts) {
       const had = c.counts.get(h);
       if (had !== ABSENT) c.counts.set(h, had + n);
@@ -767,17 +767,16 @@ export class RedisDedupeStore implements DedupeStore {
   /** Applies the writes as article number `n` and releases the lock, if the lock is still `token`'s. */
   private async commit(token: string, w: IndexWrites, n: number): Promise<boolean> {
     const ops = new Ops(this.key('lock'));
-    this.writeOps(ops, w, n, true);
+    this.writeOps(ops, w, n);
+    const counted = countedBy([w]);
+    this.countOps(ops, counted);
     const result = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list), ...ops.blobs);
-    if (result === 1 && w.countTerms.length) this.countedInCache(this.dfEpochs()[0], new Map([...new Set(w.countTerms)].map((h) => [h, 1])), 1);
+    if (result === 1) this.countedInCache(this.dfEpochs()[0], counted);
     return result === 1;
   }
 
-  /**
-   * The commands of one decision's commit, in order, for article number `n`. `countTerms`: false
-   * leaves out the document-frequency increments (bulkWrite adds them up over a batch).
-   */
-  private writeOps(ops: Ops, w: IndexWrites, n: number, countTerms: boolean): void {
+  /** The commands of one decision's commit but its document-frequency increments (`countOps`), in order, for article number `n`. */
+  private writeOps(ops: Ops, w: IndexWrites, n: number): void {
     const ttl = String(this.ttlMs);
     ops.add('SET', this.key('d', decisionDigest(w.articleId, w.textHash)), decisionLine(w.decision), 'PX', String(Math.min(DECISION_TTL_MS, this.ttlMs)));
     ops.add('SET', this.recordKey(n), ops.blob(w.record), 'PX', ttl);
@@ -801,12 +800,15 @@ export class RedisDedupeStore implements DedupeStore {
     if (w.decision.kind !== 'story') {
       ops.add('STORY', this.key('s', w.story.storyId), summaryLine(w.story), w.member ? memberLine(w.member) : '', w.opener ? memberLine(w.opener) : '', ttl);
     }
-    if (countTerms && w.countTerms.length) {
-      const [current] = this.dfEpochs();
-      const fields = [...[...new Set(w.countTerms)].map(base36), DOCS_FIELD];
-      ops.add('COUNT', current, fields.join(' '), fields.map(() => '1').join(' '));
-      ops.add('PEXPIRE', current, this.dfTtl());
-    }
+  }
+
+  /** The document-frequency increments of the stories `counted` (none: no commands). */
+  private countOps(ops: Ops, counted: Counted): void {
+    if (counted.stories === 0) return;
+    const [current] = this.dfEpochs();
+    const fields = [...[...counted.counts.keys()].map(base36), DOCS_FIELD];
+    ops.add('COUNT', current, fields.join(' '), [...counted.counts.values(), counted.stories].join(' '));
+    ops.add('PEXPIRE', current, this.dfTtl());
   }
 
   private dfTtl(): string {
@@ -823,20 +825,9 @@ export class RedisDedupeStore implements DedupeStore {
     if (writes.length === 0) return;
     const last = await this.redis.incrby(this.key('seq'), writes.length);
     const ops = new Ops(this.key('lock'));
-    const counts = new Map<number, number>();
-    let stories = 0;
-    writes.forEach((w, i) => {
-      this.writeOps(ops, w, last - writes.length + 1 + i, false);
-      if (!w.countTerms.length) return;
-      for (const h of new Set(w.countTerms)) counts.set(h, (counts.get(h) ?? 0) + 1);
-      stories++;
-    });
-    if (stories) {
-      const [current] = this.dfEpochs();
-      const fields = [...[...counts.keys()].map(base36), DOCS_FIELD];
-      ops.add('COUNT', current, fields.join(' '), [...counts.values(), stories].join(' '));
-      ops.add('PEXPIRE', current, this.dfTtl());
-    }
+    writes.forEach((w, i) => this.writeOps(ops, w, last - writes.length + 1 + i));
+    const counted = countedBy(writes);
+    this.countOps(ops, counted);
     const token = await this.acquireLock((t) => this.lockOnly(t));
     // the commit script releases the lock when it commits
     const done = await this.redis.eval(COMMIT_SCRIPT, ops.keys.length, ...ops.keys, token, JSON.stringify(ops.list), ...ops.blobs).catch(async (err: unknown) => {
@@ -844,7 +835,7 @@ export class RedisDedupeStore implements DedupeStore {
       throw err;
     });
     if (done !== 1) throw new RetryableError('dedupe', 'LOCK_TIMEOUT', 'lost the decision lock during a bulk write');
-    if (stories) this.countedInCache(this.dfEpochs()[0], counts, stories);
+    this.countedInCache(this.dfEpochs()[0], counted);
   }
 
   /** Takes the lock with `tryOnce(token)` (null: held by another), waiting and retrying until lockWaitMs. */
@@ -894,6 +885,24 @@ export function newestFirst(byEpoch: number[][], limit: number): number[] {
 }
 
 /** The write list of a commit: commands with their keys indexed into KEYS (the lock is KEYS[1]) and binary values into ARGV. */
+/** What committing some decisions adds to the document frequencies: the new stories, and by key how many of them have it. */
+interface Counted {
+  stories: number;
+  counts: Map<number, number>;
+}
+
+/** The document-frequency increments of `writes` (each new story's distinct `countTerms` once, and the story). */
+function countedBy(writes: readonly IndexWrites[]): Counted {
+  const counts = new Map<number, number>();
+  let stories = 0;
+  for (const w of writes) {
+    if (!w.countTerms.length) continue;
+    for (const h of new Set(w.countTerms)) counts.set(h, (counts.get(h) ?? 0) + 1);
+    stories++;
+  }
+  return { stories, counts };
+}
+
 class Ops {
   readonly keys: string[];
   readonly list: Array<[string, number, ...Array<string | number>]> = [];

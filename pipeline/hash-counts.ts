@@ -46,6 +46,12 @@ export class HashCounts {
     return this.values[this.slot(h >>> 0)]!;
   }
 
+  /** The count of `h`, 0 when absent. */
+  countOf(h: number): number {
+    const n = this.get(h);
+    return n === ABSENT ? 0 : n;
+  }
+
   has(h: number): boolean {
     return this.get(h) !== ABSENT;
   }
@@ -68,8 +74,7 @@ export class HashCounts {
 
   /** Adds `n` to the count of `h` (absent counts as 0). */
   add(h: number, n: number): void {
-    const had = this.get(h);
-    this.set(h, (had === ABSENT ? 0 : had) + n);
+    this.set(h, this.countOf(h) + n);
   }
 
   /** Every hash with its count, in no particular order. */

@@ -5,9 +5,11 @@ describe('HashCounts', () => {
   it.each([0, 1, 0x7fffffff, 0x80000000, 0xffffffff, -1])('keeps hash %i as its unsigned 32-bit value', (h) => {
     const m = new HashCounts();
     expect(m.get(h)).toBe(ABSENT);
+    expect(m.countOf(h)).toBe(0);
     expect(m.has(h)).toBe(false);
     m.set(h, 7);
     expect(m.get(h)).toBe(7);
+    expect(m.countOf(h)).toBe(7);
     expect(m.get(h >>> 0)).toBe(7);
     expect(m.size).toBe(1);
     m.add(h, 3);
