@@ -60,7 +60,13 @@ export function wordsReversed(html: string): string {
 
 const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export async function startPageServer(opts: { perFeed: number; articlesPerRun: number }): Promise<PageServer> {
+/**
+ * `preencode`: every article body of a run is built and UTF-8 encoded once, before the server
+ * listens, and served as those bytes. The pipeline section shares the two cores with this server:
+ * building and encoding a ~170 KB page per request took ~1 ms of the harness's CPU on this
+ * machine, time the workers under test lost. Off for the memory section (5,000 bodies: ~0.9 GB).
+ */
+export async function startPageServer(opts: { perFeed: number; articlesPerRun: number; preencode?: boolean }): Promise<PageServer> {
   const { source, pages } = loadPages();
   const P = pages.length;
   // items are dated over the last hour, oldest first: inside the dedupe window, never in the future
@@ -76,6 +82,8 @@ export async function startPageServer(opts: { perFeed: number; articlesPerRun: n
     if (at === undefined) insertAt.set(i % P, (at = page.html.search(/<p(\s[^>]*)?>(?=[^<]{200})/i)));
     return at < 0 ? page.html.replace(/<body[^>]*>/i, (m) => `${m}${para}`) : `${page.html.slice(0, at)}${para}${page.html.slice(at)}`;
   };
+  const encoded = opts.preencode ? Array.from({ length: opts.articlesPerRun }, (_, i) => Buffer.from(article(i), 'utf8')) : [];
+  const body = (i: number): string | Buffer => encoded[i] ?? article(i);
   const warmup = (i: number): string => wordsReversed(pages[i % P]!.html);
   const feed = (run: string, k: number): string => {
     const items: string[] = [];
@@ -93,7 +101,7 @@ export async function startPageServer(opts: { perFeed: number; articlesPerRun: n
     const f = /^\/feed\/([\w-]+)\/(\d+)$/.exec(url);
     if (a || w) {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(a ? article(Number(a[2])) : warmup(Number(w![1])));
+      res.end(a ? body(Number(a[2])) : warmup(Number(w![1])));
     } else if (f) {
       res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8' });
       res.end(feed(f[1]!, Number(f[2])));

@@ -180,7 +180,7 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return get('used_cpu_user') + get('used_cpu_sys');
 }
 
-async function pipelineRun(o: {
+export async function pipelineRun(o: {
   redis: Redis;
   redisUrl: string;
   server: PageServer;
@@ -254,7 +254,7 @@ async function pipelineRun(o: {
 
 export async function benchPipeline(o: { redisUrl: string; articles: number; rounds: number; log: (s: string) => void }): Promise<PipelineSection> {
   const redis = new Redis(o.redisUrl, { maxRetriesPerRequest: null });
-  const server = await startPageServer({ perFeed: PER_FEED, articlesPerRun: o.articles });
+  const server = await startPageServer({ perFeed: PER_FEED, articlesPerRun: o.articles, preencode: true });
   const pin = hasTaskset();
   const threads = hasCpuThreads ? 1 : 0;
   const section: PipelineSection = {
