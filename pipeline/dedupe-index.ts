@@ -591,7 +591,8 @@ export class StoryIndex {
 
   /** Reads the frequencies of the keys (`dfKey`) not yet in `into`, and the stories counted when `into` has none. */
   private async loadFrequencies(keys: readonly number[], into?: MapDocumentFrequencies): Promise<MapDocumentFrequencies> {
-    const dfs = into ?? new MapDocumentFrequencies();
+    // a decision reads its own keys and then its candidates' (~3,350 in all with 50 candidates)
+    const dfs = into ?? new MapDocumentFrequencies(DECISION_KEYS);
     const wanted: number[] = [];
     const seen = new HashCounts(keys.length);
     for (const k of keys) {
@@ -749,11 +750,13 @@ function publishedTime(iso: string | null | undefined): number | null {
  * placeholder is counted under), and the stories counted.
  */
 export class MapDocumentFrequencies implements DocumentFrequencies {
-  protected readonly counts = new HashCounts();
+  protected readonly counts: HashCounts;
   private docs: number | null = null;
-  // the key of each string asked for (a decision asks for the same strings again and again)
-  private readonly keys = new Map<string, number>();
   idfMemo = new Map<string, number>();
+  /** `expected`: how many keys it will hold (it grows beyond). */
+  constructor(expected = 0) {
+    this.counts = new HashCounts(expected);
+  }
   get docCount(): number {
     return this.docs ?? 0;
   }
@@ -762,9 +765,8 @@ export class MapDocumentFrequencies implements DocumentFrequencies {
     return this.docs !== null;
   }
   df(term: string): number {
-    let key = this.keys.get(term);
-    if (key === undefined) this.keys.set(term, (key = dfKey(term)));
-    return this.counts.countOf(key);
+    // hashing the string again costs less than a Map of strings to their keys did (a decision asks for ~3,350)
+    return this.counts.countOf(dfKey(term));
   }
   hasKey(key: number): boolean {
     return this.counts.has(key);
@@ -805,6 +807,9 @@ function mayMatter(mine: CompactFeatures, theirs: CompactFeatures, dfs: Document
   // a margin for rounding: the bound and the score sum in different orders
   return rewriteUpperBound(mine, theirs, dfs) >= Math.min(THRESHOLDS.rewrite, NEAR_OTHER_STORY) - 1e-9;
 }
+
+/** Frequencies a decision is made ready for (its table grows beyond). */
+const DECISION_KEYS = 4096;
 
 /** The inverted-index terms of an article: its most distinctive terms and rarest entities. */
 function postedTerms(c: CompactFeatures): string[] {

@@ -7,8 +7,9 @@
 // back into the `CompactFeatures` the scoring (dedupe.ts) takes *relative to the article it is
 // compared with* (`resolveAgainst`): a stored hash that one of that article's terms has becomes
 // that term's string (so shared terms and entities come out as words in the evidence), any
-// other becomes a placeholder string that carries the hash (`\u0001<hash>`, with the entity mark
-// in front for entities) and is looked up in the frequencies by it. The scores are those of the
+// other becomes a placeholder string that carries the hash (U+0001, then the hash in three
+// private-use characters; the entity mark in front for entities) and is looked up in the
+// frequencies by it. The scores are those of the
 // strings unless two different strings share a 32-bit hash (about one pair in 4 × 10⁹).
 // The MinHash signature keeps the low 8 bits of each of its 128 slots (b-bit MinHash, Li & König
 // 2010): two slots compare equal when their full values do, and in 1 of 256 other cases, which
@@ -74,8 +75,6 @@ export function termHash(s: string): number {
   return h >>> 0;
 }
 
-const PLACEHOLDER = '\u0001';
-
 const DIGITS = '0123456789abcdefghijklmnopqrstuvwxyz';
 
 /** `h.toString(36)` of a 32-bit hash, in about a third of its time (keys of thousands of terms a decision). */
@@ -94,9 +93,22 @@ export function base36(h: number): string {
  * counted under (in Redis the field is `base36` of it).
  */
 export function dfKey(term: string): number {
-  // words never contain U+0001: a string that does is a placeholder, its hash in base 36 after the mark
-  const p = term.lastIndexOf(PLACEHOLDER);
-  return p >= 0 ? parseInt(term.slice(p + 1), 36) : termHash(term);
+  // words never contain U+0001: a string whose fourth character from the end is one ends in a
+  // placeholder (`placeholder`), the hash in its last three characters
+  const n = term.length;
+  if (n >= 4 && term.charCodeAt(n - 4) === 1) {
+    return (((term.charCodeAt(n - 3) - PUA) << 22) | ((term.charCodeAt(n - 2) - PUA) << 11) | (term.charCodeAt(n - 1) - PUA)) >>> 0;
+  }
+  return termHash(term);
+}
+
+// Placeholders spell a hash in private-use characters (U+E000–U+E7FF): no surrogate, no mark, no
+// letter, so no word matches one and no Unicode-aware step splits or folds one.
+const PUA = 0xe000;
+
+/** The placeholder of a 32-bit hash: the mark and 10 + 11 + 11 bits of the hash, each as U+E000 + bits. */
+function placeholder(h: number): string {
+  return String.fromCharCode(1, PUA + (h >>> 22), PUA + ((h >>> 11) & 0x7ff), PUA + (h & 0x7ff));
 }
 
 function prefixOf(term: string): string {
@@ -354,25 +366,29 @@ export function decodeArticle(buf: Buffer): StoredArticle {
   const textHash = r.bytes(32).toString('hex');
   const guidHash = flags & F_GUID ? r.u32() : null;
   const language = flags & F_LANGUAGE ? r.str() : undefined;
+  // plain loops into arrays of their final length: a decision decodes ~50 records
   const nTerms = r.varint();
-  const hashes = Array.from({ length: nTerms }, () => r.u32());
-  const terms = hashes.map((h): [number, number] => [h, r.varint()]);
+  const terms = new Array<[number, number]>(nTerms);
+  for (let i = 0; i < nTerms; i++) terms[i] = [r.u32(), 0];
+  for (let i = 0; i < nTerms; i++) terms[i]![1] = r.varint();
   const nEnt = r.varint();
-  const entities = Array.from({ length: nEnt }, () => r.u32());
-  const anchors: boolean[] = [];
+  const entities = new Array<number>(nEnt);
+  for (let i = 0; i < nEnt; i++) entities[i] = r.u32();
+  const anchors = new Array<boolean>(nEnt);
   for (let i = 0; i < nEnt; i += 8) {
     const bits = r.u8();
-    for (let j = 0; j < 8 && i + j < nEnt; j++) anchors.push(((bits >> j) & 1) === 1);
+    for (let j = 0; j < 8 && i + j < nEnt; j++) anchors[i + j] = ((bits >> j) & 1) === 1;
   }
   let titleTerms: Array<[number, number]> | undefined;
   if (flags & F_TITLE) {
     const n = r.varint();
-    titleTerms = Array.from({ length: n }, (): [number, number] => {
+    titleTerms = new Array<[number, number]>(n);
+    for (let i = 0; i < n; i++) {
       const code = r.u8();
       const index = code & 0x7f;
       const h = index ? terms[index - 1]![0] : r.u32();
-      return [h, code & 0x80 ? r.u32() : h];
-    });
+      titleTerms[i] = [h, code & 0x80 ? r.u32() : h];
+    }
   }
   let termFolds: number[] | undefined;
   let termAnchors: number[] | undefined;
@@ -384,9 +400,15 @@ export function decodeArticle(buf: Buffer): StoredArticle {
       termFolds[i] = r.u32();
     }
   } else if (language) {
-    termAnchors = terms.map(() => r.u32());
+    termAnchors = new Array<number>(nTerms);
+    for (let i = 0; i < nTerms; i++) termAnchors[i] = r.u32();
   }
-  const minhash = flags & F_EMPTY_SIG ? null : Uint8Array.from({ length: MINHASH_SIZE }, () => (version === 1 ? r.u16() & SLOT_MASK : r.u8()));
+  let minhash: Uint8Array | null = null;
+  if (!(flags & F_EMPTY_SIG)) {
+    minhash = new Uint8Array(MINHASH_SIZE);
+    if (version === 1) for (let i = 0; i < MINHASH_SIZE; i++) minhash[i] = r.u16() & SLOT_MASK;
+    else minhash.set(r.bytes(MINHASH_SIZE));
+  }
   let decided: Decided = { kind: 'story' };
   if (flags & F_DUPLICATE) {
     const level = LEVELS[r.u8()]!;
@@ -508,18 +530,20 @@ export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures
   return out;
 }
 
-/** A record's signature as the scoring takes it (every slot empty when the text had no words). */
+/** A record's signature as the scoring takes it (one array per decoded record). */
 function storedSignature(s: StoredArticle): number[] {
-  return s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY);
+  return unresolved(s).signature;
 }
 
-/** The placeholder strings of a record's hashes (what they resolve to against an article that has none of them). */
+/** The placeholder strings of a record's hashes (what they resolve to against an article that has none of them), and its signature. */
 interface Unresolved {
   terms: string[];
   /** With the entity's mark: `@` for an anchor, `"` for another entity. */
   entities: string[];
   titleTerms: string[];
   anchors: string[];
+  /** The signature as the scoring takes it (every slot empty when the text had no words); shared, never changed. */
+  signature: number[];
 }
 // made once per decoded record: within a decision a record may be resolved more than once
 const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
@@ -527,13 +551,12 @@ const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
 function unresolved(s: StoredArticle): Unresolved {
   let u = UNRESOLVED.get(s);
   if (u) return u;
-  const termKeys = s.terms.map(([h]) => base36(h));
-  const entityKeys = s.entities.map(base36);
   u = {
-    terms: termKeys.map((k) => `${PLACEHOLDER}${k}`),
-    entities: entityKeys.map((k, i) => `${s.anchors[i] ? '@' : '"'}${PLACEHOLDER}${k}`),
-    titleTerms: (s.titleTerms ?? []).map(([h]) => `${PLACEHOLDER}${base36(h)}`),
-    anchors: (s.termFolds ?? s.termAnchors ?? []).map((h) => `@${PLACEHOLDER}${base36(h)}`),
+    terms: s.terms.map(([h]) => placeholder(h)),
+    entities: s.entities.map((h, i) => `${s.anchors[i] ? '@' : '"'}${placeholder(h)}`),
+    titleTerms: (s.titleTerms ?? []).map(([h]) => placeholder(h)),
+    anchors: (s.termFolds ?? s.termAnchors ?? []).map((h) => `@${placeholder(h)}`),
+    signature: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
   };
   UNRESOLVED.set(s, u);
   return u;

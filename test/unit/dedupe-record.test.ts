@@ -206,6 +206,21 @@ describe('what a decision computes once', () => {
     expect(base36(h)).toBe(h.toString(36));
   });
 
+  const EDGE_HASHES = [0, 1, 0x3ff, 0x400, 0x7ff, 0x800, 0x1fffff, 0x200000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff, 123456789];
+  it.each(EDGE_HASHES)('a hash (%i) the article does not have resolves to a placeholder that dfKey reads back, as term, entity and headline term', (h) => {
+    const stored: StoredArticle = {
+      id: 'x', url: 'https://example.org/x', storyId: 'x', source: 'example.org', publishedAt: null, time: 0, textHash: '0'.repeat(64), guidHash: null,
+      terms: [[h, 2]], entities: [h, h], anchors: [true, false], titleTerms: [[h, h]], minhash: null, decided: { kind: 'story' },
+    };
+    const mine = compactFeatures(textFeatures({ title: 'Harbour council meets', text: 'The harbour council met on Tuesday.' }), new MemoryDocumentFrequencies());
+    const r = resolveAgainst(stored, new Vocabulary(mine));
+    const [term] = r.terms[0]!;
+    expect(term.includes('\u0001')).toBe(true);
+    expect([dfKey(term), ...r.entities.map(dfKey), ...r.titleTerms!.map(dfKey)]).toEqual([h, h, h, h]);
+    // the entity placeholders carry their mark first: an anchor `@`, any other entity `"`
+    expect(r.entities.map((e) => e[0])).toEqual(['@', '"']);
+  });
+
   it('scores again from the new frequencies once a count changes (the weights of one side are kept per state of the counts)', () => {
     const [a, b] = seedDocs().map((t) => compactFeatures(textFeatures(t), new MemoryDocumentFrequencies()));
     const counts = (shift: number): MapDocumentFrequencies => {
