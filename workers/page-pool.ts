@@ -3,6 +3,7 @@
 // thread (FEEDSIFT_CPU_THREADS=0), as a process without threads would. The dedupe stage's text
 // features (tokens, terms, entities, MinHash: ~4 ms an article) run there too: the decisions
 // themselves are taken on the main thread, one at a time per process.
+import { types } from 'node:util';
 import { cleanArticle, type PageTask } from '../pipeline/article.ts';
 import { textFeatures, type TextFeatures } from '../pipeline/dedupe.ts';
 import { PermanentError, RetryableError } from '../pipeline/errors.ts';
@@ -39,6 +40,18 @@ export interface PageCleaner {
   close(): Promise<void>;
 }
 
+/**
+ * The page body's memory when the body is all of it (a fetched page's own buffer, ~170 KB for a
+ * news page): moved to the page thread, not copied, which took ~0.2 ms of the main thread's time a
+ * page here. A body that shares its memory (Node's pool of small buffers, a view into a larger
+ * one) is copied as before.
+ */
+function ownMemory(body: Uint8Array): ArrayBuffer[] {
+  const b = body.buffer;
+  // isArrayBuffer, not instanceof: a Buffer's memory may come from another realm's ArrayBuffer (vm contexts)
+  return types.isArrayBuffer(b) && body.byteOffset === 0 && body.byteLength === b.byteLength && b.byteLength > 0 ? [b] : [];
+}
+
 export function createPageCleaner(opts: PageThreadOptions): PageCleaner {
   if (opts.threads === 0) return { threads: 0, clean: cleanArticle, features: async (a) => textFeatures(a), stats: () => undefined, close: async () => {} };
   const pool = new ThreadPool<ThreadTask, CleanArticle | Drop | TextFeatures>({
@@ -47,6 +60,7 @@ export function createPageCleaner(opts: PageThreadOptions): PageCleaner {
     taskTimeoutMs: opts.pageTimeoutMs,
     maxTasksPerThread: opts.maxPagesPerThread,
     ...(opts.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb } } : {}),
+    transferOf: (t) => (t.kind === 'page' ? ownMemory(t.task.page.body) : []),
     timeoutError: (t, ms) => {
       const what = t.kind === 'page' ? `page processing` : `the text features of an article`;
       const url = urlOf(t);

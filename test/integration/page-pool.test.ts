@@ -37,6 +37,9 @@ const fixtureTasks: PageTask[] = outlets.flatMap((o) =>
   }),
 );
 
+/** The task with a copy of its page's bytes: a page's own memory moves to the thread (page-pool.ts), and the tests compare with the main thread on the same bytes. */
+const own = (t: PageTask): PageTask => ({ ...t, page: { ...t.page, body: Buffer.from(t.page.body) } });
+
 /**
  * A page built to be slow within every limit: 40 chains of <div>s nested 500 deep (under the
  * 512-deep and 50,000-element limits), each around a short paragraph. Readability works on it
@@ -72,7 +75,7 @@ describe('page threads', () => {
 
   it(`clean every fixture page (${fixtureTasks.length}) exactly as the main thread does: text, language, removed blocks, metadata`, async () => {
     const pages = cleaner();
-    const threaded = await Promise.all(fixtureTasks.map((t) => pages.clean(t)));
+    const threaded = await Promise.all(fixtureTasks.map((t) => pages.clean(own(t))));
     let removed = 0;
     for (const [i, task] of fixtureTasks.entries()) {
       const main = (await cleanArticle(task)) as CleanArticle;
@@ -87,6 +90,28 @@ describe('page threads', () => {
     expect(removed).toBeGreaterThan(0);
     expect(pages.stats()).toMatchObject({ completed: fixtureTasks.length, crashed: 0, timedOut: 0 });
     expect(pages.stats()!.started).toBeLessThanOrEqual(2);
+  });
+
+  it("moves a page's own memory to the thread instead of copying it; a body that shares its memory is copied and stays readable", async () => {
+    const pages = cleaner();
+    // a body in memory of its own, as a fetched page larger than Node's buffer pool has
+    const body = new Uint8Array(fixtureTasks[0]!.page.body.length);
+    body.set(fixtureTasks[0]!.page.body);
+    const mine = { ...fixtureTasks[0]!, page: { ...fixtureTasks[0]!.page, body } };
+    const expected = await cleanArticle(own(fixtureTasks[0]!));
+    expect(body.byteLength).toBeGreaterThan(4096);
+    expect(await pages.clean(mine)).toEqual(expected);
+    // moved: the caller's view of the bytes is empty now
+    expect(body.byteLength).toBe(0);
+    // a view into a larger buffer (as Node's pool of small buffers gives) is not moved
+    const bytes = Buffer.from(fixtureTasks[0]!.page.body);
+    const larger = new Uint8Array(bytes.length + 16);
+    larger.set(bytes, 8);
+    const view = larger.subarray(8, 8 + bytes.length);
+    const shared = { ...fixtureTasks[0]!, page: { ...fixtureTasks[0]!.page, body: view } };
+    expect(await pages.clean(shared)).toEqual(expected);
+    expect(view.byteLength).toBe(bytes.length);
+    expect(Buffer.from(view).equals(bytes)).toBe(true);
   });
 
   it('compute the text features of every fixture article exactly as the main thread does (the dedupe stage asks them)', async () => {
@@ -108,7 +133,7 @@ describe('page threads', () => {
   ] as const)('a typed error thrown on the thread — %s — arrives as the main thread throws it', async (_, task, code) => {
     const pages = cleaner();
     const main = await failure<FeedsiftError>(cleanArticle(task));
-    const thread = await failure<FeedsiftError>(pages.clean(task));
+    const thread = await failure<FeedsiftError>(pages.clean(own(task)));
     expect(main.code).toBe(code);
     expect(thread).toBeInstanceOf(PermanentError);
     expect(thread.toJSON()).toEqual(main.toJSON());
@@ -118,12 +143,12 @@ describe('page threads', () => {
   it('a page that hangs its thread fails with PAGE_TIMEOUT; the thread is replaced; the pages beside and after it are cleaned', async () => {
     const pages = cleaner(2000);
     const poison = failure<FeedsiftError>(pages.clean(taskFor('http://threads.test/poison', POISON_HTML)));
-    const beside = await Promise.all(fixtureTasks.slice(0, 6).map((t) => pages.clean(t)));
+    const beside = await Promise.all(fixtureTasks.slice(0, 6).map((t) => pages.clean(own(t))));
     const err = await poison;
     expect(err).toBeInstanceOf(PermanentError);
     expect(err.code).toBe('PAGE_TIMEOUT');
     expect(err.message).toMatch(/^worker: page processing ran past its 2000 ms deadline .*http:\/\/threads\.test\/poison$/);
-    const after = await Promise.all(fixtureTasks.slice(6, 12).map((t) => pages.clean(t)));
+    const after = await Promise.all(fixtureTasks.slice(6, 12).map((t) => pages.clean(own(t))));
     for (const [i, r] of [...beside, ...after].entries()) expect(r).toEqual(await cleanArticle(fixtureTasks[i]!));
     expect(pages.stats()).toMatchObject({ timedOut: 1, crashed: 0, completed: 12 });
   });
