@@ -61,6 +61,8 @@ export function createPageCleaner(opts: PageThreadOptions): PageCleaner {
     maxTasksPerThread: opts.maxPagesPerThread,
     ...(opts.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: opts.maxHeapMb } } : {}),
     transferOf: (t) => (t.kind === 'page' ? ownMemory(t.task.page.body) : []),
+    // the main thread may be busy with a decision when a page thread finishes: its next task is already there
+    lookahead: 1,
     timeoutError: (t, ms) => {
       const what = t.kind === 'page' ? `page processing` : `the text features of an article`;
       const url = urlOf(t);

@@ -10,6 +10,13 @@
 //   fails the oldest waiting task with `crashError`.
 // - A thread that dies while it holds a task (out of memory, an uncaught exception, an exit)
 //   fails that task with `crashError`; the pool starts another thread for the tasks after it.
+// - `lookahead` > 0: when every thread is busy, up to that many more tasks are handed to a thread
+//   ahead, in its message queue, so it starts the next one as soon as it finishes, without waiting
+//   for this thread's event loop to turn (a main thread busy with a long computation would keep it
+//   idle meanwhile). A task handed ahead is copied, never moved (`transferOf`), and the deadline
+//   runs from when the thread is known to have started it (its predecessor's reply); when its
+//   thread times out, dies or is replaced before starting it, it goes back to the front of the
+//   queue and runs on another thread.
 // - `maxTasksPerThread` > 0 replaces a thread after that many tasks (its heap goes with it).
 // - Idle threads never keep the process alive (unref); a busy one does, as any pending I/O would.
 //   close() rejects waiting tasks and terminates every thread.
@@ -116,6 +123,8 @@ export interface ThreadPoolOptions<I> {
    * transfer list): afterwards the caller's view of it is empty. Only memory nothing else shares.
    */
   transferOf?: (input: I) => ArrayBuffer[];
+  /** Tasks handed to a busy thread ahead of its current one (0: a thread gets a task only when idle). */
+  lookahead?: number;
   /** The error a task past its deadline fails with. */
   timeoutError: (input: I, timeoutMs: number) => Error;
   /** The error a task fails with when its thread died under it; `reason` says how. */
@@ -155,7 +164,8 @@ interface Slot<I, O> {
   retired: boolean;
   /** Deadline of the start-up. */
   startTimer?: NodeJS.Timeout;
-  task?: Task<I, O>;
+  /** Tasks handed to the thread and not settled, oldest first: the first one runs, the others wait in its queue. */
+  inFlight: Array<Task<I, O>>;
   tasks: number;
   /** The last 'error' event of the thread (an uncaught exception, out of memory). */
   error?: Error;
@@ -187,7 +197,7 @@ export class ThreadPool<I, O> {
   }
 
   stats(): ThreadPoolStats {
-    return { threads: this.slots.length, starting: this.slots.filter((s) => !s.ready).length, busy: this.slots.filter((s) => s.task).length, queued: this.queue.length, ...this.counts };
+    return { threads: this.slots.length, starting: this.slots.filter((s) => !s.ready).length, busy: this.slots.filter((s) => s.inFlight.length > 0).length, queued: this.queue.length, ...this.counts };
   }
 
   /** Rejects waiting tasks, terminates every thread (a task still running fails) and waits until all have exited. */
@@ -198,23 +208,39 @@ export class ThreadPool<I, O> {
     await Promise.all([...this.ending]);
   }
 
-  /** Hands waiting tasks to idle threads; starts threads for the tasks that starting ones will not cover. */
+  /**
+   * Hands waiting tasks to idle threads; starts threads for the tasks that starting ones will not
+   * cover; with `lookahead`, hands the rest ahead to the least busy threads once all have started.
+   */
   private dispatch(): void {
+    const depth = 1 + (this.opts.lookahead ?? 0);
     while (this.queue.length && !this.closed) {
-      const idle = this.slots.find((s) => s.ready && !s.task);
+      const idle = this.slots.find((s) => s.ready && s.inFlight.length === 0);
       if (idle) {
         this.assign(idle, this.queue.shift()!);
         continue;
       }
       const starting = this.slots.filter((s) => !s.ready).length;
-      if (this.slots.length >= this.opts.size || starting >= this.queue.length) return;
-      this.spawn();
+      if (this.slots.length < this.opts.size && starting < this.queue.length) {
+        this.spawn();
+        continue;
+      }
+      if (starting > 0 || depth === 1) return;
+      let ahead: Slot<I, O> | undefined;
+      for (const s of this.slots) {
+        if (s.inFlight.length >= depth) continue;
+        // a thread about to be replaced takes no more than it will run
+        if (this.opts.maxTasksPerThread > 0 && s.tasks + s.inFlight.length >= this.opts.maxTasksPerThread) continue;
+        if (!ahead || s.inFlight.length < ahead.inFlight.length) ahead = s;
+      }
+      if (!ahead) return;
+      this.assign(ahead, this.queue.shift()!);
     }
   }
 
   private spawn(): void {
     const worker = new Worker(this.opts.file, this.opts.resourceLimits ? { resourceLimits: this.opts.resourceLimits } : {});
-    const slot: Slot<I, O> = { worker, ready: false, retired: false, tasks: 0, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
+    const slot: Slot<I, O> = { worker, ready: false, retired: false, inFlight: [], tasks: 0, exited: new Promise((resolve) => worker.once('exit', () => resolve())) };
     worker.on('message', (m: ReplyMessage<O> | ReadyMessage) => ('ready' in m ? this.started(slot) : this.settle(slot, m)));
     worker.on('error', (err) => (slot.error = err));
     worker.on('exit', (code) => this.exited(slot, code));
@@ -237,49 +263,68 @@ export class ThreadPool<I, O> {
   }
 
   private assign(slot: Slot<I, O>, task: Task<I, O>): void {
-    slot.task = task;
+    const first = slot.inFlight.length === 0;
+    slot.inFlight.push(task);
     slot.worker.ref();
-    if (this.opts.taskTimeoutMs > 0) {
-      task.timer = setTimeout(() => this.timeout(slot, task), this.opts.taskTimeoutMs);
-      task.timer.unref();
-    }
+    if (first) this.running(slot, task);
     const message: TaskMessage<I> = { id: task.id, input: task.input };
     try {
-      slot.worker.postMessage(message, this.opts.transferOf?.(task.input) ?? []);
+      // only a task the thread starts at once moves its memory: one handed ahead may have to be sent again
+      slot.worker.postMessage(message, first ? (this.opts.transferOf?.(task.input) ?? []) : []);
     } catch (err) {
       // an input that cannot be cloned: the thread never saw it
-      this.release(slot);
+      slot.inFlight.splice(slot.inFlight.indexOf(task), 1);
+      if (slot.inFlight.length === 0) this.release(slot);
       clearTimeout(task.timer);
       task.reject(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
+  /** The thread has started `task` (the first of its tasks in flight): its deadline runs from now. */
+  private running(slot: Slot<I, O>, task: Task<I, O>): void {
+    if (this.opts.taskTimeoutMs > 0) {
+      task.timer = setTimeout(() => this.timeout(slot, task), this.opts.taskTimeoutMs);
+      task.timer.unref();
+    }
+  }
+
+  /** Puts the tasks a thread holds but has not started back at the front of the queue, in their order. */
+  private requeue(slot: Slot<I, O>): void {
+    const waiting = slot.inFlight.splice(0);
+    for (const t of waiting) clearTimeout(t.timer);
+    this.queue.unshift(...waiting);
+  }
+
   /** The thread is free again (and does not keep the process alive). */
   private release(slot: Slot<I, O>): void {
-    slot.task = undefined;
     slot.worker.unref();
   }
 
   private settle(slot: Slot<I, O>, m: ReplyMessage<O>): void {
-    const task = slot.task;
+    const task = slot.inFlight[0];
     if (!task || task.id !== m.id) return;
     clearTimeout(task.timer);
-    this.release(slot);
+    slot.inFlight.shift();
+    const next = slot.inFlight[0];
+    if (next) this.running(slot, next);
+    else this.release(slot);
     slot.tasks++;
     this.counts.completed++;
     if (m.ok) task.resolve(m.value);
     else task.reject(unpackError(m.error));
     if (this.opts.maxTasksPerThread > 0 && slot.tasks >= this.opts.maxTasksPerThread) {
       this.counts.recycled++;
+      this.requeue(slot);
       this.retire(slot);
     }
     this.dispatch();
   }
 
   private timeout(slot: Slot<I, O>, task: Task<I, O>): void {
-    if (slot.task !== task) return;
-    slot.task = undefined;
+    if (slot.inFlight[0] !== task) return;
+    slot.inFlight.shift();
     this.counts.timedOut++;
+    this.requeue(slot);
     this.retire(slot);
     task.reject(this.opts.timeoutError(task.input, this.opts.taskTimeoutMs));
     this.dispatch();
@@ -311,15 +356,17 @@ export class ThreadPool<I, O> {
       this.dispatch();
       return;
     }
-    const task = slot.task;
+    const task = slot.inFlight.shift();
     if (!task) return;
-    slot.task = undefined;
     clearTimeout(task.timer);
     if (this.closed) {
       task.reject(new Error('the thread pool closed while this task ran'));
+      for (const t of slot.inFlight.splice(0)) t.reject(new Error('the thread pool closed before this task started'));
       return;
     }
     this.counts.crashed++;
+    // the tasks handed ahead never started: another thread runs them
+    this.requeue(slot);
     task.reject(this.opts.crashError(task.input, reason));
     this.dispatch();
   }

@@ -1,5 +1,5 @@
 // A pool thread for test/integration/thread-pool.test.ts: each task names what the thread does —
-// answer, throw, loop for ever, exit, throw outside the task, run out of memory.
+// answer, throw, loop for ever, exit, throw outside the task, run out of memory, wait, keep busy.
 import { isMainThread, threadId } from 'node:worker_threads';
 import { PermanentError, RetryableError } from '../../pipeline/errors.ts';
 import { serveTasks } from '../../workers/thread-pool.ts';
@@ -14,7 +14,8 @@ export type PoolTask =
   | { do: 'exit'; code: number }
   | { do: 'uncaught' }
   | { do: 'oom' }
-  | { do: 'wait'; ms: number };
+  | { do: 'wait'; ms: number }
+  | { do: 'spin'; ms: number };
 
 /** The typed errors the thread throws, built the same way on the test's side for comparison. */
 export function typedError(retryable: boolean): Error {
@@ -53,5 +54,11 @@ if (!isMainThread) serveTasks(async (task: PoolTask): Promise<unknown> => {
     case 'wait':
       await new Promise((r) => setTimeout(r, task.ms));
       return threadId;
+    case 'spin': {
+      // busy for `ms`, as a page is: the thread takes no other message meanwhile
+      const end = Date.now() + task.ms;
+      while (Date.now() < end) hold.length = 0;
+      return threadId;
+    }
   }
 });

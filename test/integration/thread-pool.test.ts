@@ -139,6 +139,37 @@ describe('ThreadPool', () => {
     expect(p.stats()).toMatchObject({ recycled: 3, started: 3, completed: 9 });
   });
 
+  describe('with lookahead (a task handed ahead to a busy thread)', () => {
+    it('its deadline counts from when it starts, not from when it was handed over', async () => {
+      const p = pool({ size: 1, lookahead: 1, taskTimeoutMs: 1500 });
+      // 2 × 1,000 ms of work on one thread: the second, handed ahead, would pass 1,500 ms if its clock ran from the start
+      const ids = await Promise.all([p.run({ do: 'spin', ms: 1000 }), p.run({ do: 'spin', ms: 1000 })]);
+      expect(new Set(ids).size).toBe(1);
+      expect(p.stats()).toMatchObject({ completed: 2, timedOut: 0, crashed: 0, started: 1 });
+    });
+
+    it.each([
+      ['times out', { do: 'loop' } as PoolTask, 'PAGE_TIMEOUT', { timedOut: 1, crashed: 0 }],
+      ['dies', { do: 'exit', code: 3 } as PoolTask, 'PAGE_WORKER_CRASHED', { timedOut: 0, crashed: 1 }],
+    ] as const)('when the task before it %s, it runs on a fresh thread and succeeds', async (_, first, code, counts) => {
+      const p = pool({ size: 1, lookahead: 1, taskTimeoutMs: 1000 });
+      const bad = failure<FeedsiftError>(p.run(first));
+      const behind = p.run({ do: 'thread-id' });
+      expect((await bad).code).toBe(code);
+      expect(await behind).toBeGreaterThan(0);
+      expect(p.stats()).toMatchObject({ completed: 1, started: 2, ...counts });
+    });
+
+    it('a thread due for replacement is handed no more than it will run', async () => {
+      const p = pool({ size: 1, lookahead: 1, maxTasksPerThread: 2 });
+      const ids = await threadIds(p, 7);
+      const perThread = [...ids.reduce((m, id) => m.set(id, (m.get(id) ?? 0) + 1), new Map<number, number>()).values()];
+      expect(perThread.every((n) => n <= 2)).toBe(true);
+      expect(perThread.length).toBeGreaterThanOrEqual(4);
+      expect(p.stats()).toMatchObject({ completed: 7, crashed: 0, timedOut: 0 });
+    });
+  });
+
   it('close() fails the running and the waiting tasks, ends every thread and refuses new tasks', async () => {
     const p = pool({ size: 1 });
     await threadIds(p, 1);
