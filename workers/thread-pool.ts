@@ -16,7 +16,8 @@
 //   idle meanwhile). A task handed ahead is copied, never moved (`transferOf`), and the deadline
 //   runs from when the thread is known to have started it (its predecessor's reply); when its
 //   thread times out, dies or is replaced before starting it, it goes back to the front of the
-//   queue and runs on another thread.
+//   queue and runs on another thread. For handlers that compute without awaiting I/O (the page
+//   stages): a handler that awaits lets its thread start the task handed ahead meanwhile.
 // - `maxTasksPerThread` > 0 replaces a thread after that many tasks (its heap goes with it).
 // - Idle threads never keep the process alive (unref); a busy one does, as any pending I/O would.
 //   close() rejects waiting tasks and terminates every thread.
