@@ -530,20 +530,23 @@ export function resolveAgainst(s: StoredArticle, v: Vocabulary): CompactFeatures
   return out;
 }
 
-/** A record's signature as the scoring takes it (one array per decoded record). */
+// made once per decoded record (resolveShared and resolveAgainst both take it); shared, never changed
+const SIGNATURES = new WeakMap<StoredArticle, number[]>();
+
+/** A record's signature as the scoring takes it (every slot empty when the text had no words). */
 function storedSignature(s: StoredArticle): number[] {
-  return unresolved(s).signature;
+  let sig = SIGNATURES.get(s);
+  if (!sig) SIGNATURES.set(s, (sig = s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY)));
+  return sig;
 }
 
-/** The placeholder strings of a record's hashes (what they resolve to against an article that has none of them), and its signature. */
+/** The placeholder strings of a record's hashes (what they resolve to against an article that has none of them). */
 interface Unresolved {
   terms: string[];
   /** With the entity's mark: `@` for an anchor, `"` for another entity. */
   entities: string[];
   titleTerms: string[];
   anchors: string[];
-  /** The signature as the scoring takes it (every slot empty when the text had no words); shared, never changed. */
-  signature: number[];
 }
 // made once per decoded record: within a decision a record may be resolved more than once
 const UNRESOLVED = new WeakMap<StoredArticle, Unresolved>();
@@ -556,7 +559,6 @@ function unresolved(s: StoredArticle): Unresolved {
     entities: s.entities.map((h, i) => `${s.anchors[i] ? '@' : '"'}${placeholder(h)}`),
     titleTerms: (s.titleTerms ?? []).map(([h]) => placeholder(h)),
     anchors: (s.termFolds ?? s.termAnchors ?? []).map((h) => `@${placeholder(h)}`),
-    signature: s.minhash ? Array.from(s.minhash) : new Array<number>(MINHASH_SIZE).fill(EMPTY),
   };
   UNRESOLVED.set(s, u);
   return u;
