@@ -884,7 +884,6 @@ export function newestFirst(byEpoch: number[][], limit: number): number[] {
   return out;
 }
 
-/** The write list of a commit: commands with their keys indexed into KEYS (the lock is KEYS[1]) and binary values into ARGV. */
 /** What committing some decisions adds to the document frequencies: the new stories, and by key how many of them have it. */
 interface Counted {
   stories: number;
@@ -903,6 +902,7 @@ function countedBy(writes: readonly IndexWrites[]): Counted {
   return { stories, counts };
 }
 
+/** The write list of a commit: commands with their keys indexed into KEYS (the lock is KEYS[1]) and binary values into ARGV. */
 class Ops {
   readonly keys: string[];
   readonly list: Array<[string, number, ...Array<string | number>]> = [];
