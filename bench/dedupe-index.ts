@@ -12,7 +12,7 @@ import { textHash } from '../pipeline/dedupe.ts';
 import { DedupeIndex, type DedupeDecision } from '../pipeline/dedupe-index.ts';
 import { decisionDigest } from '../pipeline/dedupe-store.ts';
 import { deleteKeys } from '../workers/cleanup.ts';
-import { usedMemory } from './lib/redis.ts';
+import { dedupeMemoryByKind, usedMemory } from './lib/redis.ts';
 import { loadTexts, Stream } from './lib/synthetic-stream.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -36,48 +36,6 @@ async function perArticleKeys(redis: Redis, prefix: string, recent: Array<[strin
   for (let n = seq; n > seq - recent.length && n > 0; n--) total += Number(await redis.memory('USAGE', `${prefix}:{dedupe}:a:${n.toString(36)}`)) || 0;
   for (const [id, hash] of recent) total += Number(await redis.memory('USAGE', `${prefix}:{dedupe}:d:${decisionDigest(id, hash)}`)) || 0;
   return total / recent.length;
-}
-
-/**
- * Bytes per indexed article by kind of key (a, d, x, s, df; see pipeline/dedupe-store.ts), estimated from
- * MEMORY USAGE of a sample of the prefix's keys (SCAN from random cursors) scaled to their count.
- */
-async function breakdown(redis: Redis, prefix: string, articles: number, sample = 3000): Promise<Record<string, number>> {
-  const keyCount = new Map<string, number>();
-  const bytes = new Map<string, number>();
-  let seen = 0;
-  let cursor = '0';
-  let total = 0;
-  // one full SCAN counts the keys of each kind; MEMORY USAGE is asked of every k-th key only
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    for (const k of keys) {
-      const kind = k.slice(prefix.length).split(':')[2] ?? '?';
-      keyCount.set(kind, (keyCount.get(kind) ?? 0) + 1);
-      total++;
-    }
-  } while (cursor !== '0');
-  const every = Math.max(1, Math.floor(total / sample));
-  const sampled = new Map<string, number>();
-  cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    for (const k of keys) {
-      const kind = k.slice(prefix.length).split(':')[2] ?? '?';
-      // every k-th key, and every key of the rare kinds (the term statistics are one or two keys)
-      if (seen++ % every !== 0 && (keyCount.get(kind) ?? 0) > 100) continue;
-      bytes.set(kind, (bytes.get(kind) ?? 0) + (Number(await redis.memory('USAGE', k, 'SAMPLES', 0)) || 0));
-      sampled.set(kind, (sampled.get(kind) ?? 0) + 1);
-    }
-  } while (cursor !== '0');
-  const out: Record<string, number> = {};
-  for (const [kind, n] of keyCount) {
-    const m = sampled.get(kind);
-    out[`${kind} (${n} keys)`] = m ? Math.round(((bytes.get(kind)! / m) * n) / articles) : Number.NaN;
-  }
-  return out;
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -139,7 +97,7 @@ async function main(): Promise<void> {
           stories: kinds.story,
           duplicates: kinds.duplicate,
         });
-        byKind.push({ indexed: i, bytesPerArticle: await breakdown(redis, prefix, i) });
+        byKind.push({ indexed: i, bytesPerArticle: Object.fromEntries(Object.entries(await dedupeMemoryByKind(redis, prefix, i)).map(([k, m]) => [`${k} (${m.keys} keys)`, m.bytesPerArticle])) });
       }
     }
     console.log(JSON.stringify({ articles: total, levels, checkpoints: rows, memoryByKeyKind: byKind }, null, 2));

@@ -1,7 +1,7 @@
 // Bytes of the dedupe index's per-article record (pipeline/dedupe-record.ts) for the articles the
 // benchmark fills the index with (bench/lib/synthetic-stream.ts), with cross-language matching off
 // (the default) and on. What is measured is the encoded record itself; Redis adds its own per key
-// (see `npm run bench -- --only dedupe`, "memory by key kind").
+// (see `npm run bench -- --only dedupe`, "Redis bytes per article by key").
 // Run: npx node bench/record-size.ts [--articles 2000] [--seed 1]
 import { Command } from 'commander';
 import { MemoryDocumentFrequencies, textFeatures } from '../pipeline/dedupe.ts';

@@ -18,7 +18,7 @@ import { decodeArticle, type StoredArticle } from '../../pipeline/dedupe-record.
 import { DOCS_FIELD, RedisDedupeStore, type IndexWrites } from '../../pipeline/dedupe-store.ts';
 import type { CleanArticle, StorySummary } from '../../pipeline/records.ts';
 import { availableMemory } from './processes.ts';
-import { redisCommandMicros, redisCpuSeconds, usedMemory } from './redis.ts';
+import { dedupeMemoryByKind, redisCommandMicros, redisCpuSeconds, usedMemory } from './redis.ts';
 import type { DedupeSection, DedupeSize, Skipped } from './report.ts';
 import { loadTexts, Stream } from './synthetic-stream.ts';
 
@@ -242,7 +242,9 @@ export async function benchDedupe(o: DedupeBenchOptions): Promise<DedupeSection>
       const indexed = i;
       bytesPerArticle = ((await usedMemory(redis)) - baseMemory) / indexed;
 
-      o.log(`dedupe: ${indexed.toLocaleString('en')} indexed in ${fillSeconds.toFixed(0)} s, ${Math.round(bytesPerArticle)} Redis bytes/article; timing ${o.timed} decide() …`);
+      // what the bytes are, read before the timed decisions write to the index
+      const byKind = await dedupeMemoryByKind(redis, prefix, indexed);
+      o.log(`dedupe: ${indexed.toLocaleString('en')} indexed in ${fillSeconds.toFixed(0)} s, ${Math.round(bytesPerArticle)} Redis bytes/article (${Object.entries(byKind).map(([k, m]) => `${k} ${m.bytesPerArticle}`).join(', ')}); timing ${o.timed} decide() …`);
       const times: number[] = [];
       const kinds = { story: 0, duplicate: 0, update: 0 };
       // where a decision's time goes: this process's CPU and Redis's, read around the timed loop
@@ -273,6 +275,7 @@ export async function benchDedupe(o: DedupeBenchOptions): Promise<DedupeSection>
         stories: kinds.story,
         duplicates: kinds.duplicate,
         redisBytesPerArticle: Math.round(bytesPerArticle),
+        redisBytesByKind: byKind,
         fillSeconds: Math.round(fillSeconds),
         workerCpuMicros: Math.round((cpu.user + cpu.system) / Math.max(1, o.timed)),
         redisCpuMicros: Math.round((redisCpu * 1e6) / Math.max(1, o.timed)),

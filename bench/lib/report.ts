@@ -90,6 +90,12 @@ export interface DedupeSize {
   stories: number;
   duplicates: number;
   redisBytesPerArticle: number;
+  /**
+   * The index's keys by kind (records, postings, stories, decisions, frequencies, commitLog,
+   * other): how many, and their estimated bytes per indexed article (MEMORY USAGE of a sample;
+   * bench/lib/redis.ts dedupeMemoryByKind). Decision records live DECISION_TTL_MS only.
+   */
+  redisBytesByKind?: Record<string, { keys: number; bytesPerArticle: number }>;
   /** Seconds spent filling the index from the previous size to this one. */
   fillSeconds: number;
   /** Over the timed decisions, per decision: the bench process's CPU (user + system), µs. */
@@ -313,6 +319,10 @@ export function renderTable(r: BenchReport): string {
       rows.push(['dedupe', `µs/decide at ${n.toLocaleString('en')} indexed (baseline: at ${sizes[0]!.toLocaleString('en')})`, fmt(d.microsPerArticle[n], 0), fmt(base, 0), times(d.microsPerArticle[n], base)]);
     }
     rows.push(['dedupe', 'Redis bytes per indexed article', fmt(d.redisBytesPerArticle, 0), '1024 (target)', times(d.redisBytesPerArticle, 1024)]);
+    for (const n of sizes) {
+      const kinds = d.sizes[n]?.redisBytesByKind;
+      if (kinds) notes.push(`dedupe at ${n.toLocaleString('en')} indexed: Redis bytes per article by key (MEMORY USAGE of a sample): ${Object.entries(kinds).map(([k, m]) => `${k} ${fmt(m.bytesPerArticle, 0)} (${m.keys.toLocaleString('en')} keys)`).join(', ')}`);
+    }
     skipped.push(...d.skipped);
   }
   const p = ran(r.pipeline);

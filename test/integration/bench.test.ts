@@ -95,6 +95,21 @@ describe('npm run bench', () => {
         expect(run.stages.poll!.jobs, name).toBeGreaterThan(0);
         expect(run.stages.dedupe!.jobs, name).toBe(run.published);
       }
+      if (hasEval) {
+        // the Redis bytes by kind of key, read at each size before its timed decisions
+        for (const n of [150, 300]) {
+          const kinds = report.dedupe && 'sizes' in report.dedupe ? report.dedupe.sizes[n]?.redisBytesByKind : undefined;
+          expect(kinds, `dedupe at ${n}`).toBeDefined();
+          // one record per article taken from the stream (the 10 timed at 150 included at 300), ~0.8 KB each
+          expect(kinds!.records!.keys).toBe(n);
+          expect(kinds!.records!.bytesPerArticle).toBeGreaterThan(300);
+          expect(kinds!.records!.bytesPerArticle).toBeLessThan(3000);
+          expect(kinds!.postings!.keys).toBeGreaterThan(0);
+          expect(kinds!.postings!.bytesPerArticle).toBeGreaterThan(0);
+          expect(kinds!.frequencies!.keys).toBeGreaterThan(0);
+        }
+        expect(output).toMatch(/dedupe at 300 indexed: Redis bytes per article by key \(MEMORY USAGE of a sample\): \w+ \d+/);
+      }
       expect(report.acceptance?.length).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
